@@ -1,0 +1,76 @@
+//! # chatseal
+//!
+//! Signed widget tokens for embedded chat, with the host user's on-behalf-of
+//! `sso_token` encrypted so that only the platform can read it.
+//!
+//! - A **host backend** signs tokens with its *client* key
+//!   ([`ClientSigningKey`], RS256/PS256/ES256) through an [`Issuer`], and
+//!   encrypts the sso_token to the *platform* key
+//!   ([`PlatformEncryptionKey`]) as a compact JWE or in IBM watsonx
+//!   Orchestrate's format ([`PayloadFormat`]).
+//! - The **platform** checks each token with a [`Verifier`] built from the
+//!   host's [`ClientVerifyingKey`]s and decrypts the sso_token with its
+//!   [`PlatformDecryptionKey`]s.
+//!
+//! ```
+//! use chatseal::*;
+//!
+//! // Host: its own client key pair, and the platform's public key.
+//! let client = ClientSigningKey::generate(Algorithm::ES256)?;
+//! let platform = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048)?; // lives at the platform
+//! let issuer = Issuer::builder(client.clone())
+//!     .issuer("https://host.example")
+//!     .audience("chat-platform")
+//!     .platform_key(platform.encryption_key().clone(), PayloadFormat::Jwe)
+//!     .build()?;
+//! let token = issuer.mint(&TokenRequest::new("user-42").sso_token(SsoToken::new("idp-token")))?;
+//!
+//! // Platform: the host's public key, its own private key.
+//! let verifier = Verifier::builder([client.verifying_key().clone()])
+//!     .issuer("https://host.example")
+//!     .audience("chat-platform")
+//!     .decryption_keys([platform], PayloadFormat::Jwe)
+//!     .build()?;
+//! let verified = verifier.verify(&token)?;
+//! assert_eq!(verified.subject(), "user-42");
+//! assert_eq!(verified.sso_token().map(|t| t.expose_secret()), Some("idp-token"));
+//! # Ok::<(), chatseal::Error>(())
+//! ```
+//!
+//! All cryptography is done by aws-lc-rs, behind one internal module.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod backend;
+mod der;
+mod encoding;
+mod error;
+mod issuer;
+mod keys;
+mod payload;
+mod pem;
+mod pkcs8enc;
+mod secret;
+mod token;
+mod verifier;
+
+pub mod dangerous;
+
+pub use error::{Error, ErrorKind, Result};
+pub use issuer::{
+    Issuer, IssuerBuilder, NeedsAudience, NeedsIssuer, Ready, TokenRequest, DEFAULT_TTL, MAX_TTL,
+};
+pub use keys::{
+    thumbprint_of_spki_pem, Algorithm, ClientSigningKey, ClientVerifyingKey, Jwk, Jwks,
+    PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
+};
+pub use payload::PayloadFormat;
+pub use secret::{constant_time_eq, Passphrase, SecretBytes, SecretString, SsoToken};
+pub use token::{Claims, Header};
+pub use verifier::{
+    VerifiedToken, Verifier, VerifierBuilder, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_SIZE,
+};
+
+/// The JSON crate chatseal's API uses for claims and context.
+pub use serde_json;

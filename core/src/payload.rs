@@ -1,0 +1,410 @@
+//! The encrypted `user_payload` claim: `{"sso_token": "..."}` encrypted to the
+//! platform's public key, as a compact JWE or in IBM watsonx Orchestrate's
+//! format.
+
+use serde_json::{Map, Value};
+use std::{fmt, str::FromStr};
+use zeroize::Zeroizing;
+
+use crate::backend::{self, Oaep};
+use crate::encoding::{b64std, b64std_decode, b64url, b64url_decode, parse_object, parse_value};
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::{truncate_for_message, PlatformDecryptionKey, PlatformEncryptionKey};
+use crate::secret::SsoToken;
+
+/// How `user_payload` is encrypted.
+///
+/// ```
+/// use chatseal::PayloadFormat;
+/// assert_eq!("wxo".parse::<PayloadFormat>().unwrap(), PayloadFormat::Wxo);
+/// assert_eq!(PayloadFormat::default(), PayloadFormat::Jwe);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum PayloadFormat {
+    /// Compact JWE (RFC 7516): `RSA-OAEP-256` key encryption, `A256GCM`
+    /// content encryption, the platform key's `kid` in the header.
+    #[default]
+    Jwe,
+    /// IBM watsonx Orchestrate's embed format: node-rsa's default RSA-OAEP
+    /// (SHA-1, MGF1-SHA-1) over the JSON text, cut into equal slices of at
+    /// most (key bytes − 42), the blocks concatenated and base64-encoded with
+    /// padding. No integrity beyond OAEP's and no `kid`: use it only where
+    /// IBM compatibility is needed.
+    Wxo,
+}
+
+impl PayloadFormat {
+    /// The name used in configuration: `jwe` or `wxo`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Jwe => "jwe",
+            Self::Wxo => "wxo",
+        }
+    }
+}
+
+impl FromStr for PayloadFormat {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "jwe" => Ok(Self::Jwe),
+            "wxo" => Ok(Self::Wxo),
+            other => Err(Error::misuse(format!(
+                "payload format `{}` is unknown; use `jwe` or `wxo`",
+                truncate_for_message(other)
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for PayloadFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The plaintext of `user_payload`: `{"sso_token":"..."}`.
+fn payload_json(sso_token: &SsoToken) -> Zeroizing<Vec<u8>> {
+    let mut m = Map::new();
+    m.insert(
+        "sso_token".to_owned(),
+        Value::String(sso_token.expose_secret().to_owned()),
+    );
+    let out = serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
+    Zeroizing::new(out)
+}
+
+/// Reads the sso_token out of decrypted payload bytes. Errors say nothing
+/// about the content.
+fn sso_token_from(plain: &[u8]) -> Result<Option<SsoToken>> {
+    let mut v = parse_value(plain).map_err(|_| Error::decryption_failed())?;
+    let Some(obj) = v.as_object_mut() else {
+        return Err(Error::decryption_failed());
+    };
+    let token = match obj.remove("sso_token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(SsoToken::new(s)),
+        Some(_) => return Err(Error::decryption_failed()),
+    };
+    // Wipe what else the payload held.
+    if let Value::Object(rest) = &mut v {
+        for (_, val) in rest.iter_mut() {
+            if let Value::String(s) = val {
+                zeroize::Zeroize::zeroize(s);
+            }
+        }
+    }
+    Ok(token)
+}
+
+/// Encrypts the sso_token to `key` in `format`.
+pub(crate) fn encrypt(
+    key: &PlatformEncryptionKey,
+    format: PayloadFormat,
+    sso_token: &SsoToken,
+) -> Result<String> {
+    let plain = payload_json(sso_token);
+    match format {
+        PayloadFormat::Jwe => encrypt_jwe(key, &plain),
+        PayloadFormat::Wxo => encrypt_wxo(key, &plain),
+    }
+}
+
+/// Decrypts `user_payload` with the first of `keys` that opens it.
+pub(crate) fn decrypt(
+    keys: &[PlatformDecryptionKey],
+    format: PayloadFormat,
+    payload: &str,
+) -> Result<Option<SsoToken>> {
+    let plain = match format {
+        PayloadFormat::Jwe => decrypt_jwe(keys, payload)?,
+        PayloadFormat::Wxo => decrypt_wxo(keys, payload)?,
+    };
+    sso_token_from(&plain)
+}
+
+// --- Compact JWE, RSA-OAEP-256 + A256GCM ------------------------------------
+
+fn encrypt_jwe(key: &PlatformEncryptionKey, plain: &[u8]) -> Result<String> {
+    let header = serde_json::json!({
+        "alg": "RSA-OAEP-256",
+        "enc": "A256GCM",
+        "kid": key.kid(),
+    });
+    let protected = b64url(header.to_string().as_bytes());
+    let mut cek = Zeroizing::new([0u8; 32]);
+    let mut iv = [0u8; 12];
+    backend::fill_random(&mut *cek)?;
+    backend::fill_random(&mut iv)?;
+    let ek = key.encrypter().encrypt(Oaep::Sha256, &*cek)?;
+    let (ct, tag) = backend::aes256gcm_seal(&*cek, &iv, protected.as_bytes(), plain)?;
+    Ok(format!(
+        "{protected}.{}.{}.{}.{}",
+        b64url(&ek),
+        b64url(&iv),
+        b64url(&ct),
+        b64url(&tag)
+    ))
+}
+
+/// Checks a JWE protected header; returns its `kid`.
+fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
+    if header.contains_key("zip") {
+        return Err(Error::new(
+            ErrorKind::CompressionNotSupported,
+            "user_payload JWE asks for compression (`zip`), which is refused",
+        ));
+    }
+    if header.contains_key("crit") {
+        return Err(Error::new(
+            ErrorKind::UnsupportedCritical,
+            "user_payload JWE lists `crit` extensions, none of which chatseal understands",
+        ));
+    }
+    if let Some(m) = ["jwk", "jku", "x5u", "x5c", "epk"]
+        .iter()
+        .find(|m| header.contains_key(**m))
+    {
+        return Err(Error::new(
+            ErrorKind::EmbeddedKey,
+            format!("user_payload JWE header carries `{m}`; keys come from configuration only"),
+        ));
+    }
+    match header.get("alg").and_then(Value::as_str) {
+        Some("RSA-OAEP-256") => {}
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "user_payload JWE key encryption `{}` is not supported; only RSA-OAEP-256 is",
+                    truncate_for_message(other)
+                ),
+            ))
+        }
+        None => return Err(Error::malformed("user_payload JWE header has no `alg`")),
+    }
+    match header.get("enc").and_then(Value::as_str) {
+        Some("A256GCM") => {}
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::UnsupportedAlgorithm,
+                format!(
+                    "user_payload JWE content encryption `{}` is not supported; only A256GCM is",
+                    truncate_for_message(other)
+                ),
+            ))
+        }
+        None => return Err(Error::malformed("user_payload JWE header has no `enc`")),
+    }
+    match header.get("kid") {
+        None => Ok(None),
+        Some(Value::String(k)) => Ok(Some(k.clone())),
+        Some(_) => Err(Error::new(
+            ErrorKind::InvalidJson,
+            "user_payload JWE `kid` is not a string",
+        )),
+    }
+}
+
+fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let parts: Vec<&str> = jwe.split('.').collect();
+    match parts.len() {
+        5 => {}
+        3 => {
+            return Err(Error::malformed(
+                "user_payload is a JWS (3 segments) where a JWE (5 segments) is expected",
+            ))
+        }
+        n => {
+            return Err(Error::malformed(format!(
+                "user_payload has {n} segments; a compact JWE has 5"
+            )))
+        }
+    }
+    let header_bytes = b64url_decode(parts[0], "user_payload JWE header")?;
+    let header = parse_object(&header_bytes, "user_payload JWE header")?;
+    let kid = check_jwe_header(&header)?;
+    let ek = b64url_decode(parts[1], "user_payload JWE encrypted key")?;
+    let iv = b64url_decode(parts[2], "user_payload JWE IV")?;
+    let ct = b64url_decode(parts[3], "user_payload JWE ciphertext")?;
+    let tag = b64url_decode(parts[4], "user_payload JWE tag")?;
+    let aad = parts[0].as_bytes();
+
+    // With a kid that names one of our keys, use only that key; otherwise
+    // try each (every failure looks the same).
+    let chosen: Vec<&PlatformDecryptionKey> = match kid.as_deref() {
+        Some(k) if keys.iter().any(|key| key.kid() == k) => {
+            keys.iter().filter(|key| key.kid() == k).collect()
+        }
+        _ => keys.iter().collect(),
+    };
+    for key in chosen {
+        // RFC 7516 §11.5: on a key-decryption failure carry on with a random
+        // CEK so that both failures take the same path and time.
+        let cek = match key.decrypter().decrypt(Oaep::Sha256, &ek) {
+            Ok(cek) if cek.len() == 32 => cek,
+            _ => {
+                let mut random = Zeroizing::new(vec![0u8; 32]);
+                backend::fill_random(&mut random)?;
+                random
+            }
+        };
+        if let Ok(plain) = backend::aes256gcm_open(&cek, &iv, aad, &ct, &tag) {
+            return Ok(plain);
+        }
+    }
+    Err(Error::decryption_failed())
+}
+
+// --- IBM watsonx Orchestrate (node-rsa default) ------------------------------
+
+fn encrypt_wxo(key: &PlatformEncryptionKey, plain: &[u8]) -> Result<String> {
+    let enc = key.encrypter();
+    let max = enc.size_bytes() - Oaep::Sha1.overhead();
+    // node-rsa: count = ceil(len / max) || 1; slice size = ceil(len / count).
+    let count = plain.len().div_ceil(max).max(1);
+    let slice = plain.len().div_ceil(count).max(1);
+    let mut out = Vec::with_capacity(count * enc.size_bytes());
+    if plain.is_empty() {
+        out.extend_from_slice(&enc.encrypt(Oaep::Sha1, plain)?);
+    }
+    for chunk in plain.chunks(slice) {
+        out.extend_from_slice(&enc.encrypt(Oaep::Sha1, chunk)?);
+    }
+    Ok(b64std(&out))
+}
+
+fn decrypt_wxo(keys: &[PlatformDecryptionKey], payload: &str) -> Result<Zeroizing<Vec<u8>>> {
+    if payload.split('.').count() == 5 {
+        return Err(Error::malformed(
+            "user_payload is a JWE, but the verifier expects the `wxo` format",
+        ));
+    }
+    let bytes = b64std_decode(payload, "user_payload (wxo)")?;
+    let mut any_size = false;
+    for key in keys {
+        let dec = key.decrypter();
+        let size = dec.size_bytes();
+        if bytes.is_empty() || bytes.len() % size != 0 {
+            continue;
+        }
+        any_size = true;
+        let mut plain = Zeroizing::new(Vec::with_capacity(bytes.len()));
+        let mut ok = true;
+        for block in bytes.chunks(size) {
+            match dec.decrypt(Oaep::Sha1, block) {
+                Ok(p) => plain.extend_from_slice(&p),
+                Err(_) => {
+                    ok = false;
+                    break;
+                }
+            }
+        }
+        if ok {
+            return Ok(plain);
+        }
+    }
+    if !any_size {
+        return Err(Error::new(
+            ErrorKind::DecryptionFailed,
+            "user_payload (wxo) length is not a multiple of any decryption key's size",
+        ));
+    }
+    Err(Error::decryption_failed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::RsaKeySize;
+
+    fn key() -> PlatformDecryptionKey {
+        PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap()
+    }
+
+    #[test]
+    fn jwe_round_trip_and_tamper() {
+        let k = key();
+        let t = SsoToken::new("s3cr3t-tøken");
+        let jwe = encrypt(k.encryption_key(), PayloadFormat::Jwe, &t).unwrap();
+        assert_eq!(jwe.split('.').count(), 5);
+        let got = decrypt(std::slice::from_ref(&k), PayloadFormat::Jwe, &jwe)
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.expose_secret(), "s3cr3t-tøken");
+        // Flip one character in each segment.
+        let segs: Vec<&str> = jwe.split('.').collect();
+        for i in 0..5 {
+            let mut s: Vec<String> = segs.iter().map(|s| s.to_string()).collect();
+            let c = s[i].remove(0);
+            s[i].insert(0, if c == 'A' { 'B' } else { 'A' });
+            let bad = s.join(".");
+            assert!(
+                decrypt(std::slice::from_ref(&k), PayloadFormat::Jwe, &bad).is_err(),
+                "segment {i}"
+            );
+        }
+        // Another key cannot open it.
+        let e = decrypt(&[key()], PayloadFormat::Jwe, &jwe).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DecryptionFailed);
+    }
+
+    #[test]
+    fn wxo_slices_like_node_rsa() {
+        let k = key();
+        // 2048-bit: 214 bytes per slice at most.
+        for len in [0usize, 1, 190, 200, 214, 600, 2000] {
+            let t = SsoToken::new("x".repeat(len));
+            let plain_len = payload_json(&t).len();
+            let ct = encrypt(k.encryption_key(), PayloadFormat::Wxo, &t).unwrap();
+            let raw = b64std_decode(&ct, "t").unwrap();
+            assert_eq!(raw.len(), 256 * plain_len.div_ceil(214).max(1), "len {len}");
+            let got = decrypt(std::slice::from_ref(&k), PayloadFormat::Wxo, &ct)
+                .unwrap()
+                .unwrap();
+            assert_eq!(got.expose_secret(), t.expose_secret());
+        }
+        // Not a multiple of the key size.
+        let bad = b64std(&[1u8; 300]);
+        let e = decrypt(std::slice::from_ref(&k), PayloadFormat::Wxo, &bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::DecryptionFailed);
+    }
+
+    #[test]
+    fn jwe_header_checks() {
+        let k = key();
+        let h = |json: &str| {
+            let p = b64url(json.as_bytes());
+            format!("{p}.AAAA.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA")
+        };
+        let cases = [
+            (
+                r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","zip":"DEF"}"#,
+                ErrorKind::CompressionNotSupported,
+            ),
+            (
+                r#"{"alg":"RSA1_5","enc":"A256GCM"}"#,
+                ErrorKind::UnsupportedAlgorithm,
+            ),
+            (
+                r#"{"alg":"RSA-OAEP-256","enc":"A128CBC-HS256"}"#,
+                ErrorKind::UnsupportedAlgorithm,
+            ),
+            (
+                r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","crit":["x"],"x":1}"#,
+                ErrorKind::UnsupportedCritical,
+            ),
+            (
+                r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","alg":"dir"}"#,
+                ErrorKind::InvalidJson,
+            ),
+        ];
+        for (json, kind) in cases {
+            let e = decrypt(std::slice::from_ref(&k), PayloadFormat::Jwe, &h(json)).unwrap_err();
+            assert_eq!(e.kind(), kind, "{json}");
+        }
+        let e = decrypt(std::slice::from_ref(&k), PayloadFormat::Jwe, "a.b.c").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::MalformedToken);
+    }
+}

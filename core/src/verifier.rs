@@ -1,0 +1,556 @@
+//! The platform side: verify widget tokens and decrypt their sso_token.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::{Duration, SystemTime};
+
+use crate::encoding::{b64url_decode, parse_object};
+use crate::error::{Error, ErrorKind, Result};
+use crate::issuer::{NeedsAudience, NeedsIssuer, Ready, MAX_TTL};
+use crate::keys::{truncate_for_message, Algorithm, ClientVerifyingKey, PlatformDecryptionKey};
+use crate::payload::{self, PayloadFormat};
+use crate::secret::SsoToken;
+use crate::token::{unix_time, Claims, Header};
+
+/// Default clock leeway for `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+/// Default largest token accepted, in bytes.
+pub const DEFAULT_MAX_TOKEN_SIZE: usize = 16 * 1024;
+
+/// A token that passed every check.
+pub struct VerifiedToken {
+    header: Header,
+    claims: Claims,
+    sso_token: Option<SsoToken>,
+}
+
+impl VerifiedToken {
+    /// The verified header.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The verified claims.
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+
+    /// The subject (`sub`): the user id.
+    pub fn subject(&self) -> &str {
+        self.claims.sub.as_deref().unwrap_or_default()
+    }
+
+    /// The plain `context` attributes, if any.
+    pub fn context(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        self.claims.context.as_ref()
+    }
+
+    /// The decrypted sso_token, when the token carried one and the verifier
+    /// has decryption keys.
+    pub fn sso_token(&self) -> Option<&SsoToken> {
+        self.sso_token.as_ref()
+    }
+
+    /// The parts, to move out.
+    pub fn into_parts(self) -> (Header, Claims, Option<SsoToken>) {
+        (self.header, self.claims, self.sso_token)
+    }
+}
+
+impl fmt::Debug for VerifiedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifiedToken")
+            .field("header", &self.header)
+            .field("claims", &self.claims)
+            .field("sso_token", &self.sso_token)
+            .finish()
+    }
+}
+
+/// Builds a [`Verifier`]. The issuer and audience decisions are required
+/// before `build` exists; everything else has a safe default.
+pub struct VerifierBuilder<S> {
+    keys: Vec<ClientVerifyingKey>,
+    issuers: Option<Vec<String>>,
+    audiences: Option<Vec<String>>,
+    algorithms: Option<Vec<Algorithm>>,
+    leeway: Duration,
+    max_lifetime: Duration,
+    max_token_size: usize,
+    require_subject: bool,
+    decryption: Vec<PlatformDecryptionKey>,
+    format: PayloadFormat,
+    _state: PhantomData<S>,
+}
+
+impl<S> VerifierBuilder<S> {
+    fn next<T>(self) -> VerifierBuilder<T> {
+        VerifierBuilder {
+            keys: self.keys,
+            issuers: self.issuers,
+            audiences: self.audiences,
+            algorithms: self.algorithms,
+            leeway: self.leeway,
+            max_lifetime: self.max_lifetime,
+            max_token_size: self.max_token_size,
+            require_subject: self.require_subject,
+            decryption: self.decryption,
+            format: self.format,
+            _state: PhantomData,
+        }
+    }
+}
+
+impl VerifierBuilder<NeedsIssuer> {
+    /// Accept tokens whose `iss` is exactly `iss`.
+    pub fn issuer(self, iss: impl Into<String>) -> VerifierBuilder<NeedsAudience> {
+        self.issuers([iss.into()])
+    }
+
+    /// Accept tokens whose `iss` is exactly one of `issuers`.
+    pub fn issuers<I: IntoIterator<Item = impl Into<String>>>(
+        mut self,
+        issuers: I,
+    ) -> VerifierBuilder<NeedsAudience> {
+        self.issuers = Some(issuers.into_iter().map(Into::into).collect());
+        self.next()
+    }
+
+    /// Do not check `iss` at all (IBM watsonx Orchestrate tokens have none).
+    /// The trusted keys alone then decide who the issuer is.
+    pub fn dangerous_skip_issuer_check(self) -> VerifierBuilder<NeedsAudience> {
+        self.next()
+    }
+}
+
+impl VerifierBuilder<NeedsAudience> {
+    /// Accept tokens with `aud` containing exactly `aud`.
+    pub fn audience(self, aud: impl Into<String>) -> VerifierBuilder<Ready> {
+        self.audiences([aud.into()])
+    }
+
+    /// Accept tokens with an `aud` value among `audiences`.
+    pub fn audiences<I: IntoIterator<Item = impl Into<String>>>(
+        mut self,
+        audiences: I,
+    ) -> VerifierBuilder<Ready> {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self.next()
+    }
+
+    /// Do not check `aud` at all (IBM watsonx Orchestrate tokens have none).
+    /// A token minted for another service with the same key is then accepted.
+    pub fn dangerous_skip_audience_check(self) -> VerifierBuilder<Ready> {
+        self.next()
+    }
+}
+
+impl VerifierBuilder<Ready> {
+    /// Restrict the accepted algorithms (default: exactly those of the
+    /// trusted keys).
+    pub fn algorithms(mut self, algs: impl IntoIterator<Item = Algorithm>) -> Self {
+        self.algorithms = Some(algs.into_iter().collect());
+        self
+    }
+
+    /// Clock leeway for `exp`, `nbf`, `iat` (default 60 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Longest accepted `exp - iat` (default 7100 s).
+    pub fn max_lifetime(mut self, max: Duration) -> Self {
+        self.max_lifetime = max;
+        self
+    }
+
+    /// Largest accepted token in bytes (default 16 KiB).
+    pub fn max_token_size(mut self, bytes: usize) -> Self {
+        self.max_token_size = bytes;
+        self
+    }
+
+    /// Accept tokens without `sub` (the default refuses them). For identity
+    /// provider tokens whose user id is another claim.
+    pub fn allow_missing_subject(mut self) -> Self {
+        self.require_subject = false;
+        self
+    }
+
+    /// The platform's private keys that decrypt `user_payload` (several for
+    /// rotation; chosen by `kid` in `jwe` format), and the payload format.
+    /// With keys configured, a token whose `user_payload` does not decrypt
+    /// fails verification as a whole.
+    pub fn decryption_keys(
+        mut self,
+        keys: impl IntoIterator<Item = PlatformDecryptionKey>,
+        format: PayloadFormat,
+    ) -> Self {
+        self.decryption = keys.into_iter().collect();
+        self.format = format;
+        self
+    }
+
+    /// Checks the settings and builds the verifier.
+    pub fn build(self) -> Result<Verifier> {
+        if self.keys.is_empty() {
+            return Err(Error::misuse("the verifier needs at least one trusted key"));
+        }
+        let key_algs: BTreeSet<Algorithm> = self
+            .keys
+            .iter()
+            .map(ClientVerifyingKey::algorithm)
+            .collect();
+        let algorithms: BTreeSet<Algorithm> = match self.algorithms {
+            Some(a) => a.into_iter().collect(),
+            None => key_algs.clone(),
+        };
+        if algorithms.is_empty() {
+            return Err(Error::misuse("the verifier's algorithm list is empty"));
+        }
+        if key_algs.is_disjoint(&algorithms) {
+            return Err(Error::misuse(format!(
+                "no trusted key is for an allowed algorithm (keys: {key_algs:?}, allowed: {algorithms:?})"
+            )));
+        }
+        let mut seen = BTreeSet::new();
+        for k in &self.keys {
+            if !seen.insert(k.kid()) {
+                return Err(Error::misuse(format!(
+                    "two trusted keys share kid `{}`; key ids must be unique",
+                    k.kid()
+                )));
+            }
+        }
+        for d in &self.decryption {
+            if self.keys.iter().any(|k| k.thumbprint() == d.thumbprint()) {
+                return Err(Error::misuse(
+                    "a decryption key is also a trusted signing key; the two roles need two \
+                     different key pairs",
+                ));
+            }
+        }
+        if matches!(&self.issuers, Some(v) if v.is_empty())
+            || matches!(&self.audiences, Some(v) if v.is_empty())
+        {
+            return Err(Error::misuse(
+                "an empty issuer or audience list accepts nothing; use the dangerous_skip_* call \
+                 to skip the check",
+            ));
+        }
+        if self.max_token_size == 0 {
+            return Err(Error::misuse("max_token_size must be positive"));
+        }
+        Ok(Verifier {
+            keys: self.keys,
+            issuers: self.issuers,
+            audiences: self.audiences,
+            algorithms,
+            leeway: i64::try_from(self.leeway.as_secs()).unwrap_or(i64::MAX),
+            max_lifetime: i64::try_from(self.max_lifetime.as_secs()).unwrap_or(i64::MAX),
+            max_token_size: self.max_token_size,
+            require_subject: self.require_subject,
+            decryption: self.decryption,
+            format: self.format,
+        })
+    }
+}
+
+/// Verifies widget tokens against the host's trusted keys and decrypts their
+/// sso_token.
+///
+/// Safe by default: `exp` is required and checked, `nbf` and `iat` are
+/// checked, the lifetime is bounded, the algorithm comes from the keys (never
+/// the token alone), tokens are size-bounded and parsed strictly, and the
+/// signature is checked before any claim is read.
+///
+/// # Examples
+///
+/// ```
+/// use chatseal::{Algorithm, ClientSigningKey, Issuer, PayloadFormat, PlatformDecryptionKey,
+///                RsaKeySize, SsoToken, TokenRequest, Verifier};
+///
+/// let client = ClientSigningKey::generate(Algorithm::ES256)?;
+/// let platform = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048)?;
+/// let issuer = Issuer::builder(client.clone())
+///     .issuer("https://host.example")
+///     .audience("chat")
+///     .platform_key(platform.encryption_key().clone(), PayloadFormat::Jwe)
+///     .build()?;
+/// let token = issuer.mint(&TokenRequest::new("user-42").sso_token(SsoToken::new("idp")))?;
+///
+/// let verifier = Verifier::builder(vec![client.verifying_key().clone()])
+///     .issuer("https://host.example")
+///     .audience("chat")
+///     .decryption_keys([platform], PayloadFormat::Jwe)
+///     .build()?;
+/// let verified = verifier.verify(&token)?;
+/// assert_eq!(verified.subject(), "user-42");
+/// assert_eq!(verified.sso_token().unwrap().expose_secret(), "idp");
+/// # Ok::<(), chatseal::Error>(())
+/// ```
+///
+/// # Security
+///
+/// What the caller must still get right: trust only keys registered for the
+/// host out of band; set the issuer and audience (skipping them is named
+/// `dangerous_*` for a reason); keep the decryption keys private; log
+/// [`Error`]'s message, never the token.
+pub struct Verifier {
+    keys: Vec<ClientVerifyingKey>,
+    issuers: Option<Vec<String>>,
+    audiences: Option<Vec<String>>,
+    algorithms: BTreeSet<Algorithm>,
+    leeway: i64,
+    max_lifetime: i64,
+    max_token_size: usize,
+    require_subject: bool,
+    decryption: Vec<PlatformDecryptionKey>,
+    format: PayloadFormat,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("keys", &self.keys)
+            .field("issuers", &self.issuers)
+            .field("audiences", &self.audiences)
+            .field("algorithms", &self.algorithms)
+            .field("leeway", &self.leeway)
+            .field("max_lifetime", &self.max_lifetime)
+            .field("max_token_size", &self.max_token_size)
+            .field("decryption_keys", &self.decryption.len())
+            .field("format", &self.format)
+            .finish()
+    }
+}
+
+impl Verifier {
+    /// Starts building a verifier that trusts `keys`.
+    pub fn builder(
+        keys: impl IntoIterator<Item = ClientVerifyingKey>,
+    ) -> VerifierBuilder<NeedsIssuer> {
+        VerifierBuilder {
+            keys: keys.into_iter().collect(),
+            issuers: None,
+            audiences: None,
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            max_lifetime: MAX_TTL,
+            max_token_size: DEFAULT_MAX_TOKEN_SIZE,
+            require_subject: true,
+            decryption: Vec::new(),
+            format: PayloadFormat::Jwe,
+            _state: PhantomData,
+        }
+    }
+
+    /// Verifies `token` now.
+    pub fn verify(&self, token: &str) -> Result<VerifiedToken> {
+        self.verify_at(token, SystemTime::now())
+    }
+
+    /// Verifies `token` as if the time were `now`.
+    pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<VerifiedToken> {
+        let (header, claims) = self.verify_signature(token)?;
+        self.check_claims(&claims, unix_time(now))?;
+        let sso_token = match (&claims.user_payload, self.decryption.is_empty()) {
+            (Some(p), false) => payload::decrypt(&self.decryption, self.format, p)?,
+            _ => None,
+        };
+        Ok(VerifiedToken {
+            header,
+            claims,
+            sso_token,
+        })
+    }
+
+    /// Structure, header, key choice and signature; then the claims' types.
+    fn verify_signature(&self, token: &str) -> Result<(Header, Claims)> {
+        if token.len() > self.max_token_size {
+            return Err(Error::new(
+                ErrorKind::TokenTooLarge,
+                format!(
+                    "token is {} bytes; the verifier's max_token_size is {}",
+                    token.len(),
+                    self.max_token_size
+                ),
+            ));
+        }
+        let mut parts = token.splitn(4, '.');
+        let (Some(h), Some(p), Some(s), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            let n = token.split('.').count();
+            return Err(Error::malformed(if n == 5 {
+                "token is a JWE (5 segments); a signed JWT (3 segments) is expected".to_owned()
+            } else {
+                format!("token has {n} segments; a signed JWT has 3")
+            }));
+        };
+        if h.is_empty() || p.is_empty() || s.is_empty() {
+            return Err(Error::malformed("token has an empty segment"));
+        }
+        let header_bytes = b64url_decode(h, "token header")?;
+        let header = Header::from_map(&parse_object(&header_bytes, "token header")?)?;
+        if !self.algorithms.contains(&header.alg) {
+            return Err(Error::new(
+                ErrorKind::AlgorithmNotAllowed,
+                format!(
+                    "token algorithm {} is not among the verifier's algorithms {:?}",
+                    header.alg, self.algorithms
+                ),
+            ));
+        }
+        let sig = b64url_decode(s, "token signature")?;
+        let signing_input = &token.as_bytes()[..h.len() + 1 + p.len()];
+        let verified = match header.kid.as_deref() {
+            Some(kid) => {
+                let key = self.keys.iter().find(|k| k.kid() == kid).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::UnknownKeyId,
+                        format!(
+                            "token kid `{}` names none of the verifier's {} trusted keys",
+                            truncate_for_message(kid),
+                            self.keys.len()
+                        ),
+                    )
+                })?;
+                if key.algorithm() != header.alg {
+                    return Err(Error::new(
+                        ErrorKind::AlgorithmNotAllowed,
+                        format!(
+                            "token algorithm {} differs from the algorithm {} of key `{}`",
+                            header.alg,
+                            key.algorithm(),
+                            truncate_for_message(kid)
+                        ),
+                    ));
+                }
+                key.verify(signing_input, &sig)
+            }
+            None => {
+                let mut candidates = self
+                    .keys
+                    .iter()
+                    .filter(|k| k.algorithm() == header.alg)
+                    .peekable();
+                if candidates.peek().is_none() {
+                    return Err(Error::new(
+                        ErrorKind::NoMatchingKey,
+                        format!("token has no kid and no trusted key is for {}", header.alg),
+                    ));
+                }
+                candidates.any(|k| k.verify(signing_input, &sig))
+            }
+        };
+        if !verified {
+            return Err(Error::bad_signature());
+        }
+        // Only now is the payload trusted enough to parse.
+        let payload = b64url_decode(p, "token claims")?;
+        let claims = Claims::from_map(parse_object(&payload, "token claims")?)?;
+        Ok((header, claims))
+    }
+
+    fn check_claims(&self, c: &Claims, now: i64) -> Result<()> {
+        if c.exp.saturating_add(self.leeway) <= now {
+            return Err(Error::new(
+                ErrorKind::Expired,
+                format!(
+                    "token expired at {} ({} s ago; leeway {} s)",
+                    c.exp,
+                    now - c.exp,
+                    self.leeway
+                ),
+            ));
+        }
+        if let Some(nbf) = c.nbf {
+            if nbf > now.saturating_add(self.leeway) {
+                return Err(Error::new(
+                    ErrorKind::NotYetValid,
+                    format!(
+                        "token is not valid before {nbf} ({} s from now; leeway {} s)",
+                        nbf - now,
+                        self.leeway
+                    ),
+                ));
+            }
+        }
+        let start = match c.iat {
+            Some(iat) => {
+                if iat > now.saturating_add(self.leeway) {
+                    return Err(Error::new(
+                        ErrorKind::IssuedInFuture,
+                        format!(
+                            "token was issued in the future ({iat}, {} s from now; leeway {} s)",
+                            iat - now,
+                            self.leeway
+                        ),
+                    ));
+                }
+                iat
+            }
+            None => now,
+        };
+        if c.exp.saturating_sub(start) > self.max_lifetime {
+            return Err(Error::new(
+                ErrorKind::LifetimeTooLong,
+                format!(
+                    "token lifetime of {} s is above the verifier's max_lifetime of {} s",
+                    c.exp - start,
+                    self.max_lifetime
+                ),
+            ));
+        }
+        if self.require_subject && c.sub.as_deref().is_none_or(str::is_empty) {
+            return Err(Error::new(
+                ErrorKind::MissingClaim,
+                "token has no `sub` claim (the user id)",
+            ));
+        }
+        if let Some(issuers) = &self.issuers {
+            match &c.iss {
+                None => {
+                    return Err(Error::new(
+                        ErrorKind::MissingClaim,
+                        format!("token has no `iss`; the verifier expects one of {issuers:?}"),
+                    ))
+                }
+                Some(iss) if !issuers.iter().any(|i| i == iss) => {
+                    return Err(Error::new(
+                        ErrorKind::InvalidIssuer,
+                        format!(
+                            "token issuer `{}` is not among the verifier's issuers {issuers:?}",
+                            truncate_for_message(iss)
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(audiences) = &self.audiences {
+            if c.aud.is_empty() {
+                return Err(Error::new(
+                    ErrorKind::MissingClaim,
+                    format!("token has no `aud`; the verifier expects one of {audiences:?}"),
+                ));
+            }
+            if !c.aud.iter().any(|a| audiences.contains(a)) {
+                let shown: Vec<String> = c
+                    .aud
+                    .iter()
+                    .take(4)
+                    .map(|a| truncate_for_message(a))
+                    .collect();
+                return Err(Error::new(
+                    ErrorKind::InvalidAudience,
+                    format!("token audience {shown:?} is not among the verifier's audiences {audiences:?}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
