@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The one command that runs every test of the workspace (CI runs it through
+# The one command that runs every test of the project (CI runs it through
 # .ci/run). Installs the foreign interop peers first and makes a missing peer
-# a failure, so no interop test passes by skipping.
+# a failure, so no interop test passes by skipping. Then runs every step
+# script in tests/steps/ in name order; each is one part of the suite
+# (bindings, fuzz smoke, audit, ...) and fails the run if it fails.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
+export -f step
 
 step "interop peers (tests/peers/install.sh)"
 bash tests/peers/install.sh
@@ -18,21 +21,10 @@ cargo test --workspace --all-targets
 step "cargo test --workspace --doc"
 cargo test --workspace --doc
 
-# ---- extension points: later steps go here, each as its own `step` ----------
-#
-# [bindings] Python binding tests: build the uniffi library, then run pytest
-#   against it from the peers' venv, e.g.
-#     .peers/venv/bin/python -m pytest bindings/tests
-#   (pytest exits 5 when it collects no test: treat that as a failure here).
-#
-# [fuzz] Fuzz smoke: a short bounded run of each fuzz target (fuzz/ is outside
-#   the workspace and builds with its own settings).
-#
-# [audit] cargo audit (or cargo deny) over Cargo.lock, once its advisory data
-#   can be had offline.
-#
-# [bench] Bench compile check: cargo bench --workspace --no-run
-#   (compiles the criterion benches, never times anything in CI).
-# -----------------------------------------------------------------------------
+for s in tests/steps/*.sh; do
+  [ -e "$s" ] || continue
+  step "$s"
+  bash "$s"
+done
 
 step "done: every step above passed"
