@@ -54,11 +54,20 @@ fn main() -> Result<(), chatseal::Error> {
         .decryption_keys([platform], PayloadFormat::Jwe)
         .build()?;
     let verified = verifier.verify(&token)?;
-    println!("   header: alg {} kid {:?}", verified.header().alg, verified.header().kid);
+    println!(
+        "   header: alg {} kid {:?}",
+        verified.header().alg,
+        verified.header().kid
+    );
     println!("   subject: {}", verified.subject());
     println!("   context: {:?}", verified.context());
-    let sso = verified.sso_token().expect("the token carries an sso_token");
-    println!("   sso_token: {sso:?} ({} bytes, shown only on request)", sso.len());
+    let sso = verified
+        .sso_token()
+        .expect("the token carries an sso_token");
+    println!(
+        "   sso_token: {sso:?} ({} bytes, shown only on request)",
+        sso.len()
+    );
 
     println!("6. A tampered token is refused, and the refusal says why:");
     let mut tampered = token.clone();

@@ -64,15 +64,18 @@ impl fmt::Display for PayloadFormat {
     }
 }
 
-/// The plaintext of `user_payload`: `{"sso_token":"..."}`.
+/// The plaintext of `user_payload`: `{"sso_token":"..."}`, written straight
+/// into a zeroizing buffer sized so that it never reallocates (a reallocation
+/// would leave a copy of the secret behind in freed memory).
 fn payload_json(sso_token: &SsoToken) -> Zeroizing<Vec<u8>> {
-    let mut m = Map::new();
-    m.insert(
-        "sso_token".to_owned(),
-        Value::String(sso_token.expose_secret().to_owned()),
-    );
-    let out = serde_json::to_vec(&Value::Object(m)).unwrap_or_default();
-    Zeroizing::new(out)
+    let secret = sso_token.expose_secret();
+    // Worst case JSON escaping is 6 bytes per input byte (`\u00XX`).
+    let mut out = Zeroizing::new(Vec::with_capacity(secret.len() * 6 + 16));
+    out.extend_from_slice(b"{\"sso_token\":");
+    // Writing a &str into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, secret);
+    out.push(b'}');
+    out
 }
 
 /// Reads the sso_token out of decrypted payload bytes. Errors say nothing

@@ -554,3 +554,273 @@ impl Verifier {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::issuer::{Issuer, TokenRequest};
+    use crate::keys::{ClientSigningKey, RsaKeySize};
+    use crate::SsoToken;
+    use std::sync::OnceLock;
+    use std::time::UNIX_EPOCH;
+
+    fn es_key() -> &'static ClientSigningKey {
+        static K: OnceLock<ClientSigningKey> = OnceLock::new();
+        K.get_or_init(|| ClientSigningKey::generate(Algorithm::ES256).unwrap())
+    }
+
+    fn platform() -> &'static PlatformDecryptionKey {
+        static K: OnceLock<PlatformDecryptionKey> = OnceLock::new();
+        K.get_or_init(|| PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap())
+    }
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    const NOW: u64 = 1_800_000_000;
+
+    fn issuer() -> Issuer {
+        Issuer::builder(es_key().clone())
+            .issuer("https://host.example")
+            .audience("chat")
+            .platform_key(platform().encryption_key().clone(), PayloadFormat::Jwe)
+            .build()
+            .unwrap()
+    }
+
+    fn verifier() -> Verifier {
+        Verifier::builder([es_key().verifying_key().clone()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .decryption_keys([platform().clone()], PayloadFormat::Jwe)
+            .build()
+            .unwrap()
+    }
+
+    fn token() -> String {
+        issuer()
+            .mint_at(
+                &TokenRequest::new("u1").sso_token(SsoToken::new("sso")),
+                at(NOW),
+            )
+            .unwrap()
+    }
+
+    fn kind(r: Result<VerifiedToken>) -> ErrorKind {
+        r.map(|_| ()).unwrap_err().kind()
+    }
+
+    #[test]
+    fn accepts_and_decrypts() {
+        let v = verifier().verify_at(&token(), at(NOW + 10)).unwrap();
+        assert_eq!(v.subject(), "u1");
+        assert_eq!(v.sso_token().unwrap().expose_secret(), "sso");
+        assert_eq!(v.claims().aud, vec!["chat".to_owned()]);
+        assert_eq!(v.header().kid.as_deref(), Some(es_key().kid()));
+    }
+
+    #[test]
+    fn time_checks_with_leeway() {
+        let t = token();
+        let v = verifier();
+        // exp = NOW + 3600; leeway 60.
+        assert!(v.verify_at(&t, at(NOW + 3600 + 59)).is_ok());
+        assert_eq!(
+            kind(v.verify_at(&t, at(NOW + 3600 + 60))),
+            ErrorKind::Expired
+        );
+        assert!(v.verify_at(&t, at(NOW - 60)).is_ok());
+        assert_eq!(kind(v.verify_at(&t, at(NOW - 61))), ErrorKind::NotYetValid);
+    }
+
+    #[test]
+    fn lifetime_bounded() {
+        let long = Issuer::builder(es_key().clone())
+            .issuer("https://host.example")
+            .audience("chat")
+            .ttl(Duration::from_secs(8000))
+            .allow_long_ttl()
+            .build()
+            .unwrap()
+            .mint_at(&TokenRequest::new("u1"), at(NOW))
+            .unwrap();
+        assert_eq!(
+            kind(verifier().verify_at(&long, at(NOW))),
+            ErrorKind::LifetimeTooLong
+        );
+    }
+
+    #[test]
+    fn issuer_audience_and_keys() {
+        let t = token();
+        let wrong_iss = Verifier::builder([es_key().verifying_key().clone()])
+            .issuer("https://other.example")
+            .audience("chat")
+            .build()
+            .unwrap();
+        let e = wrong_iss.verify_at(&t, at(NOW)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidIssuer);
+        assert!(e.message().contains("https://other.example"), "{e}");
+        let wrong_aud = Verifier::builder([es_key().verifying_key().clone()])
+            .issuer("https://host.example")
+            .audiences(["a", "b"])
+            .build()
+            .unwrap();
+        assert_eq!(
+            kind(wrong_aud.verify_at(&t, at(NOW))),
+            ErrorKind::InvalidAudience
+        );
+
+        let other = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let v = Verifier::builder([other.verifying_key().clone()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .build()
+            .unwrap();
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::UnknownKeyId);
+        // Same kid, other key: the signature decides.
+        let impostor = other.verifying_key().with_kid(es_key().kid()).unwrap();
+        let v = Verifier::builder([impostor])
+            .issuer("https://host.example")
+            .audience("chat")
+            .build()
+            .unwrap();
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::InvalidSignature);
+        // Allow-list without the token's algorithm.
+        let rsa = ClientSigningKey::generate_rsa(Algorithm::PS256, RsaKeySize::Rsa2048).unwrap();
+        let v = Verifier::builder([
+            es_key().verifying_key().clone(),
+            rsa.verifying_key().clone(),
+        ])
+        .issuer("https://host.example")
+        .audience("chat")
+        .algorithms([Algorithm::PS256])
+        .build()
+        .unwrap();
+        assert_eq!(
+            kind(v.verify_at(&t, at(NOW))),
+            ErrorKind::AlgorithmNotAllowed
+        );
+    }
+
+    #[test]
+    fn payload_must_decrypt_when_keys_configured() {
+        let other = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap();
+        let v = Verifier::builder([es_key().verifying_key().clone()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .decryption_keys([other], PayloadFormat::Jwe)
+            .build()
+            .unwrap();
+        assert_eq!(
+            kind(v.verify_at(&token(), at(NOW))),
+            ErrorKind::DecryptionFailed
+        );
+        // The wrong format is refused too.
+        let v = Verifier::builder([es_key().verifying_key().clone()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .decryption_keys([platform().clone()], PayloadFormat::Wxo)
+            .build()
+            .unwrap();
+        assert_eq!(
+            kind(v.verify_at(&token(), at(NOW))),
+            ErrorKind::MalformedToken
+        );
+    }
+
+    #[test]
+    fn ibm_style_needs_explicit_skips() {
+        let t = Issuer::builder(es_key().clone())
+            .without_issuer()
+            .without_audience()
+            .build()
+            .unwrap()
+            .mint_at(&TokenRequest::new("u1"), at(NOW))
+            .unwrap();
+        assert_eq!(
+            kind(verifier().verify_at(&t, at(NOW))),
+            ErrorKind::MissingClaim
+        );
+        let v = Verifier::builder([es_key().verifying_key().clone()])
+            .dangerous_skip_issuer_check()
+            .dangerous_skip_audience_check()
+            .build()
+            .unwrap();
+        assert!(v.verify_at(&t, at(NOW)).is_ok());
+    }
+
+    #[test]
+    fn builder_refuses_misuse() {
+        let b = || Verifier::builder([es_key().verifying_key().clone()]).issuer("i");
+        assert_eq!(
+            b().audiences(Vec::<String>::new())
+                .build()
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ApiMisuse
+        );
+        assert_eq!(
+            b().audience("a")
+                .algorithms([Algorithm::RS256])
+                .build()
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ApiMisuse
+        );
+        // A platform key that is also a trusted signing key is refused. Build
+        // one RSA key pair and load it in both roles.
+        let rsa = ClientSigningKey::generate_rsa(Algorithm::RS256, RsaKeySize::Rsa2048).unwrap();
+        let as_platform =
+            PlatformDecryptionKey::from_pem(rsa.to_pkcs8_pem().unwrap().expose_secret()).unwrap();
+        let e = Verifier::builder([rsa.verifying_key().clone()])
+            .issuer("i")
+            .audience("a")
+            .decryption_keys([as_platform.clone()], PayloadFormat::Jwe)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+        let e = Issuer::builder(rsa)
+            .issuer("i")
+            .audience("a")
+            .platform_key(as_platform.encryption_key().clone(), PayloadFormat::Jwe)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+    }
+
+    #[test]
+    fn issuer_refuses_misuse() {
+        let i = issuer();
+        let e = i
+            .mint(&TokenRequest::new("u").claim("exp", 1.into()))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+        let no_platform = Issuer::builder(es_key().clone())
+            .issuer("i")
+            .audience("a")
+            .build()
+            .unwrap();
+        let e = no_platform
+            .mint(&TokenRequest::new("u").sso_token(SsoToken::new("x")))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+        let e = Issuer::builder(es_key().clone())
+            .issuer("i")
+            .audience("a")
+            .ttl(Duration::from_secs(7101))
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+    }
+
+    #[test]
+    fn shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Issuer>();
+        assert_send_sync::<Verifier>();
+        assert_send_sync::<ClientSigningKey>();
+        assert_send_sync::<PlatformDecryptionKey>();
+    }
+}
