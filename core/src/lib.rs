@@ -54,6 +54,8 @@ mod pkcs8enc;
 mod secret;
 mod token;
 mod verifier;
+#[cfg(test)]
+mod wycheproof;
 
 pub mod dangerous;
 
