@@ -51,6 +51,8 @@ mod keys;
 mod payload;
 mod pem;
 mod pkcs8enc;
+mod sample_keys;
+mod samples;
 mod secret;
 mod token;
 mod verifier;
@@ -68,6 +70,7 @@ pub use keys::{
     PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
 };
 pub use payload::PayloadFormat;
+pub use samples::published_sample_key;
 pub use secret::{constant_time_eq, Passphrase, SecretBytes, SecretString, SsoToken};
 pub use token::{Claims, Header};
 pub use verifier::{
