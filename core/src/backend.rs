@@ -620,3 +620,69 @@ pub(crate) fn aes_cbc_decrypt(
     buf.truncate(n);
     Some(buf)
 }
+
+/// HKDF-SHA256 (RFC 5869): extract with `salt` from `ikm`, expand with `info`
+/// into `out` (at most 255 * 32 bytes).
+pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
+    use aws_lc_rs::hkdf;
+    struct Len(usize);
+    impl hkdf::KeyType for Len {
+        fn len(&self) -> usize {
+            self.0
+        }
+    }
+    let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, salt).extract(ikm);
+    let info = [info];
+    let okm = prk
+        .expand(&info, Len(out.len()))
+        .map_err(|_| Error::internal("HKDF-SHA256 output length"))?;
+    okm.fill(out).map_err(|_| Error::internal("HKDF-SHA256"))
+}
+
+/// The TLS crypto provider for remote key fetches: rustls on aws-lc-rs (no
+/// `ring`).
+pub(crate) fn tls_crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+#[cfg(test)]
+mod hkdf_tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn rfc5869_test_case_1() {
+        let ikm = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+        let salt = hex("000102030405060708090a0b0c");
+        let info = hex("f0f1f2f3f4f5f6f7f8f9");
+        let mut okm = [0u8; 42];
+        hkdf_sha256(&salt, &ikm, &info, &mut okm).unwrap();
+        assert_eq!(
+            okm.to_vec(),
+            hex("3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865")
+        );
+    }
+
+    #[test]
+    fn rfc5869_test_case_3_empty_salt_and_info() {
+        let ikm = hex("0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b");
+        let mut okm = [0u8; 42];
+        hkdf_sha256(&[], &ikm, &[], &mut okm).unwrap();
+        assert_eq!(
+            okm.to_vec(),
+            hex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4b61a96c8")
+        );
+    }
+
+    #[test]
+    fn too_long_output_is_an_error() {
+        let mut okm = vec![0u8; 255 * 32 + 1];
+        assert!(hkdf_sha256(b"s", b"k", b"i", &mut okm).is_err());
+    }
+}

@@ -102,6 +102,15 @@ pub enum ErrorKind {
     /// A remote key set could not be fetched or parsed.
     JwksUnavailable,
 
+    // --- Platform configuration. ---
+    /// A tenant configuration document is invalid: unknown member, provider
+    /// count outside 1 to 5, missing issuer, unknown or symmetric algorithm,
+    /// a reference to a key that was not supplied.
+    InvalidConfig,
+    /// A sealed configuration does not open with the configured secrets:
+    /// the encryption keys may have changed, or the envelope was altered.
+    ConfigKeysChanged,
+
     // --- Caller misuse (a bug in the calling code, not bad input). ---
     /// The API was used in a way it does not allow, such as an extra claim
     /// that would overwrite a registered claim, or a ttl above the maximum.
@@ -146,6 +155,8 @@ impl ErrorKind {
             Self::SampleKey => "sample_key",
             Self::Io => "io",
             Self::JwksUnavailable => "jwks_unavailable",
+            Self::InvalidConfig => "invalid_config",
+            Self::ConfigKeysChanged => "config_keys_changed",
             Self::ApiMisuse => "api_misuse",
             Self::Internal => "internal",
         }
@@ -162,6 +173,8 @@ impl ErrorKind {
                 | Self::WrongPassphrase
                 | Self::SampleKey
                 | Self::Io
+                | Self::InvalidConfig
+                | Self::ConfigKeysChanged
                 | Self::ApiMisuse
                 | Self::Internal
         )

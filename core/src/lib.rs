@@ -42,17 +42,22 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod apikey;
 mod backend;
 mod der;
 mod encoding;
 mod error;
+mod idp;
 mod issuer;
+mod jwks;
 mod keys;
 mod payload;
 mod pem;
 mod pkcs8enc;
+mod policy;
 mod sample_keys;
 mod samples;
+mod sealed;
 mod secret;
 mod token;
 mod verifier;
@@ -61,16 +66,30 @@ mod wycheproof;
 
 pub mod dangerous;
 
+pub use apikey::{ApiKey, ApiKeyHash, ApiKeySlot, API_KEY_PREFIX};
 pub use error::{Error, ErrorKind, Result};
+pub use idp::IdentityProvider;
 pub use issuer::{
     Issuer, IssuerBuilder, NeedsAudience, NeedsIssuer, Ready, TokenRequest, DEFAULT_TTL, MAX_TTL,
+};
+pub use jwks::{
+    Clock, JwksOptions, KeySnapshot, ManualClock, RemoteJwks, SystemClock, DEFAULT_JWKS_COOLDOWN,
+    DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_STALE_IF_ERROR,
+    DEFAULT_JWKS_TIMEOUT,
 };
 pub use keys::{
     thumbprint_of_spki_pem, Algorithm, ClientSigningKey, ClientVerifyingKey, Jwk, Jwks,
     PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
 };
 pub use payload::PayloadFormat;
+pub use policy::{
+    authenticate, rules, Authenticated, ClaimOp, ClaimRule, ProviderConfig, RequestCredentials,
+    TenantConfig, TenantRegistry, TenantVerifier, VerifiedIdentity, MAX_PROVIDERS,
+};
 pub use samples::published_sample_key;
+pub use sealed::{
+    seal_config, unseal_config, ConfigKeys, KEYS_CHANGED_MESSAGE, MIN_SECRET_LEN, SEALED_PREFIX,
+};
 pub use secret::{constant_time_eq, Passphrase, SecretBytes, SecretString, SsoToken};
 pub use token::{Claims, Header};
 pub use verifier::{
