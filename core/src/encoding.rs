@@ -176,6 +176,29 @@ mod tests {
         assert!(parse_object(ok.as_bytes(), "claims").is_ok());
     }
 
+    /// A number in a claim (say a `context` attribute) must come back as the
+    /// very f64 the host sent, as JavaScript's and Python's parsers return it.
+    /// serde_json's default float parser may be one ULP off; core enables its
+    /// `float_roundtrip` feature (see core/Cargo.toml). Values found by
+    /// tests/tests/roundtrip_props.rs.
+    #[test]
+    fn floats_parse_exactly() {
+        for x in [
+            4.116_465_865_551_082e-156_f64,
+            -1.246_850_686_660_394_1,
+            0.1,
+            1e300,
+        ] {
+            let doc = serde_json::json!({ "n": x }).to_string();
+            let map = parse_object(doc.as_bytes(), "claims").unwrap();
+            assert_eq!(
+                map["n"].as_f64().map(f64::to_bits),
+                Some(x.to_bits()),
+                "{doc}"
+            );
+        }
+    }
+
     #[test]
     fn not_an_object_and_trailing_data() {
         assert!(parse_object(b"[1]", "h").is_err());
