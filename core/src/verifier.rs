@@ -390,11 +390,17 @@ impl Verifier {
                 format!("token has {n} segments; a signed JWT has 3")
             }));
         };
-        if h.is_empty() || p.is_empty() || s.is_empty() {
+        if h.is_empty() || p.is_empty() {
             return Err(Error::malformed("token has an empty segment"));
         }
         let header_bytes = b64url_decode(h, "token header")?;
         let header = Header::from_map(&parse_object(&header_bytes, "token header")?)?;
+        // The empty signature is checked only after the header, so that the
+        // classic unsigned `alg: none` token (`header.claims.`) is reported
+        // as `AlgorithmNone`, not as a shape error (tests/tests/attacks.rs).
+        if s.is_empty() {
+            return Err(Error::malformed("token has an empty segment"));
+        }
         if !self.algorithms.contains(&header.alg) {
             return Err(Error::new(
                 ErrorKind::AlgorithmNotAllowed,
@@ -609,6 +615,29 @@ mod tests {
 
     fn kind(r: Result<VerifiedToken>) -> ErrorKind {
         r.map(|_| ()).unwrap_err().kind()
+    }
+
+    #[test]
+    fn unsigned_alg_none_is_reported_as_such() {
+        // Regression (attack corpus): `header.claims.` with `alg: none` used
+        // to be refused as MalformedToken (empty segment) before the header
+        // was read.
+        let claims = crate::encoding::b64url(br#"{"sub":"u1","exp":1800003600}"#);
+        for none in ["none", "None", "NONE", "nOnE"] {
+            let h = crate::encoding::b64url(format!(r#"{{"alg":"{none}"}}"#).as_bytes());
+            let t = format!("{h}.{claims}.");
+            assert_eq!(
+                kind(verifier().verify_at(&t, at(NOW))),
+                ErrorKind::AlgorithmNone
+            );
+        }
+        // An allowed algorithm with an empty signature is still a shape error.
+        let t = token();
+        let cut = &t[..t.rfind('.').unwrap() + 1];
+        assert_eq!(
+            kind(verifier().verify_at(cut, at(NOW))),
+            ErrorKind::MalformedToken
+        );
     }
 
     #[test]
