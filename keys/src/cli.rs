@@ -1,0 +1,484 @@
+//! The command-line arguments (clap derive). No logic lives here.
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a token or key was rejected, or a check failed (one line on stderr names it)
+  2  usage or configuration error (bad arguments, missing keyring, wrong passphrase, I/O)
+
+Secrets are never read from the command line: passphrases come from --passphrase-file
+or the CHATSEAL_PASSPHRASE environment variable, sso_tokens from --sso-token-file.
+
+Start here:
+  chatseal quickstart";
+
+/// chatseal: signed widget tokens for embedded chat, and the keyring behind them.
+#[derive(Debug, Parser)]
+#[command(name = "chatseal", version, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Create, rotate, revoke and publish keys in a keyring folder.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Mint a widget token with the keyring's active client key.
+    #[command(after_help = "\
+Example (a token for user-42 with an encrypted sso_token):
+  printf %s \"$IDP_TOKEN\" | chatseal mint --dir ./keys --iss https://host.example \\
+      --aud chatseal-platform --sub user-42 --context '{\"name\":\"Ada\"}' \\
+      --platform-key platform-public.pem --sso-token-file -
+
+IBM watsonx Orchestrate style (no iss/aud, wxo payload):
+  chatseal mint --dir ./keys --without-iss --without-aud --sub user-42 \\
+      --platform-key ibm-public.pem --payload-format wxo --sso-token-file token.txt")]
+    Mint(MintArgs),
+    /// Verify a token (and decrypt its sso_token); exit 1 names the failed check.
+    #[command(group(ArgGroup::new("keys").required(true).args(["jwks", "public_key", "dir"])))]
+    #[command(after_help = "\
+Example:
+  chatseal verify --jwks jwks.json --iss https://host.example --aud chatseal-platform \\
+      --decrypt-dir ./platform-keys --json \"$TOKEN\"
+
+On failure it prints one line such as
+  chatseal: token rejected: expired: token expired at 2026-01-01T00:00:00Z (...)
+and exits 1.")]
+    Verify(VerifyArgs),
+    /// Decode a token's header and claims WITHOUT verifying anything.
+    #[command(after_help = "\
+Example:
+  chatseal inspect \"$TOKEN\"
+  echo \"$TOKEN\" | chatseal inspect --json
+
+The output is labelled UNVERIFIED: anyone can write any claims; use `chatseal verify`
+to decide whether to trust a token.")]
+    Inspect(InspectArgs),
+    /// Walk through the whole flow: keys, token, JWKS, verify, decrypt.
+    #[command(after_help = "\
+Example:
+  chatseal quickstart                 # keyrings in ./keys/client and ./keys/platform
+  chatseal quickstart --dir /tmp/demo
+
+Running it again reuses the keyrings it created.")]
+    Quickstart(QuickstartArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a keyring with one active key (refuses to overwrite one).
+    #[command(after_help = "\
+Examples:
+  chatseal keys init --dir ./keys                          # client signing keys, RS256 3072
+  chatseal keys init --dir ./keys --alg ES256
+  chatseal keys init --dir ./platform-keys --use enc       # platform decryption keys
+  CHATSEAL_PASSPHRASE=... chatseal keys init --bits 4096   # encrypted at rest")]
+    Init(InitArgs),
+    /// List the keys with their state and times.
+    #[command(after_help = "\
+Example:
+  chatseal keys list --dir ./keys
+  chatseal keys list --dir ./keys --json | jq -r '.keys[] | select(.state==\"active\") | .kid'")]
+    List(ListArgs),
+    /// Add a pending key (published, not yet signing); --now also promotes it.
+    #[command(after_help = "\
+A rotation with no failed request:
+  chatseal keys rotate --dir ./keys           # new key is pending, in the JWKS
+  chatseal keys jwks --dir ./keys --out /srv/www/.well-known/jwks.json
+  # ... wait until verifiers have refreshed their JWKS cache ...
+  chatseal keys promote --dir ./keys          # new key signs, old key is retiring
+  # ... after the grace (max token ttl + leeway):
+  chatseal keys retire --dir ./keys && chatseal keys prune --dir ./keys
+
+Platforms with a single key slot (IBM): chatseal keys rotate --now, then upload
+`chatseal keys export-public` to the platform.")]
+    Rotate(RotateArgs),
+    /// Make the pending key active; the old active key becomes retiring.
+    #[command(after_help = "\
+Example:
+  chatseal keys promote --dir ./keys
+  chatseal keys promote --dir ./keys --kid 2LrB3...   # when several keys are pending")]
+    Promote(PromoteArgs),
+    /// Move retiring keys past their grace to retired (out of the JWKS).
+    #[command(after_help = "\
+Example (from cron, every hour):
+  chatseal keys retire --dir ./keys --json
+
+--force retires at once, before the grace ends: tokens the key signed that have not
+expired yet will then fail.")]
+    Retire(RetireArgs),
+    /// Delete the private key files of retired and revoked keys.
+    #[command(after_help = "\
+Example:
+  chatseal keys prune --dir ./keys
+
+The manifest keeps their entries, for the record. Files a crash left behind (temp
+files, key files no manifest names) are removed too.")]
+    Prune(PruneArgs),
+    /// Revoke a key: out of the JWKS at once (compromise).
+    #[command(after_help = "\
+Example (the active key leaked):
+  chatseal keys rotate --now --dir ./keys
+  chatseal keys revoke --dir ./keys --kid OLD_KID
+  chatseal keys jwks --dir ./keys --out /srv/www/.well-known/jwks.json")]
+    Revoke(RevokeArgs),
+    /// Adopt an existing private key (openssl, IBM's key tool) as pending.
+    #[command(after_help = "\
+Example:
+  openssl genrsa -out client.key 4096
+  chatseal keys import --dir ./keys --pem client.key
+  chatseal keys promote --dir ./keys")]
+    Import(ImportArgs),
+    /// Print the public JWKS (pending, active and retiring keys).
+    #[command(after_help = "\
+Example:
+  chatseal keys jwks --dir ./keys --out /srv/www/.well-known/jwks.json")]
+    Jwks(JwksArgs),
+    /// Print the active (or named) public key, e.g. to upload to a platform.
+    #[command(after_help = "\
+Examples:
+  chatseal keys export-public --dir ./keys > client-public.pem
+  chatseal keys export-public --dir ./platform-keys --format jwk")]
+    ExportPublic(ExportPublicArgs),
+}
+
+/// `--dir`.
+#[derive(Debug, Args)]
+pub(crate) struct DirArg {
+    /// The keyring folder.
+    #[arg(long, value_name = "DIR", default_value = "./keys")]
+    pub(crate) dir: PathBuf,
+}
+
+/// `--passphrase-file`.
+#[derive(Debug, Args)]
+pub(crate) struct PassArg {
+    /// File holding the passphrase that encrypts private keys at rest (one
+    /// line). Without it, the CHATSEAL_PASSPHRASE environment variable is used
+    /// if set; otherwise keys are stored unencrypted (mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) passphrase_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum UseArg {
+    /// Client signing keys.
+    Sig,
+    /// Platform decryption keys.
+    Enc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AlgArg {
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "PS256")]
+    Ps256,
+    #[value(name = "ES256")]
+    Es256,
+    #[value(name = "RSA-OAEP-256")]
+    RsaOaep256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SigAlgArg {
+    #[value(name = "RS256")]
+    Rs256,
+    #[value(name = "PS256")]
+    Ps256,
+    #[value(name = "ES256")]
+    Es256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum FormatArg {
+    /// Compact JWE (RSA-OAEP-256 + A256GCM).
+    Jwe,
+    /// IBM watsonx Orchestrate's format.
+    Wxo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PublicFormat {
+    /// SPKI `PUBLIC KEY` PEM.
+    Pem,
+    /// Public JWK (JSON).
+    Jwk,
+}
+
+fn parse_bits(s: &str) -> Result<u32, String> {
+    match s {
+        "2048" => Ok(2048),
+        "3072" => Ok(3072),
+        "4096" => Ok(4096),
+        _ => Err("RSA key sizes are 2048, 3072 or 4096".to_owned()),
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InitArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// What the keys are for: `sig` (client signing) or `enc` (platform decryption).
+    #[arg(long = "use", value_enum, default_value = "sig")]
+    pub(crate) key_use: UseArg,
+    /// Algorithm (default RS256 for sig, RSA-OAEP-256 for enc).
+    #[arg(long, value_enum)]
+    pub(crate) alg: Option<AlgArg>,
+    /// RSA key size (default 3072).
+    #[arg(long, value_parser = parse_bits)]
+    pub(crate) bits: Option<u32>,
+    /// Seconds a retiring key stays published; at least your longest token
+    /// ttl plus the verifiers' leeway (default 7160 = 7100 + 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) grace: Option<u64>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// Print the manifest as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RotateArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// Promote the new key at once (for platforms with a single key slot).
+    #[arg(long)]
+    pub(crate) now: bool,
+    /// Algorithm of the new key (default: the active key's).
+    #[arg(long, value_enum)]
+    pub(crate) alg: Option<AlgArg>,
+    /// RSA size of the new key (default: the active key's).
+    #[arg(long, value_parser = parse_bits)]
+    pub(crate) bits: Option<u32>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PromoteArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// The pending key to promote (needed when several are pending).
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+    /// Allow activating a published sample key (demos only).
+    #[arg(long)]
+    pub(crate) allow_sample_key: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RetireArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// Only this retiring key.
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+    /// Retire before the grace ends (its unexpired tokens then fail).
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// The key to revoke.
+    #[arg(long, required = true)]
+    pub(crate) kid: String,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ImportArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// The private key PEM (PKCS#8, PKCS#1 `openssl genrsa`, SEC1, or
+    /// ENCRYPTED PRIVATE KEY under the passphrase); `-` reads stdin.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pem: PathBuf,
+    /// Must match the keyring's use (default: the keyring's).
+    #[arg(long = "use", value_enum)]
+    pub(crate) key_use: Option<UseArg>,
+    /// Algorithm (default: RS256 for an RSA key, ES256 for a P-256 key,
+    /// RSA-OAEP-256 in an enc keyring).
+    #[arg(long, value_enum)]
+    pub(crate) alg: Option<AlgArg>,
+    /// Allow a published sample key (demos only).
+    #[arg(long)]
+    pub(crate) allow_sample_key: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct JwksArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// Write the JWKS atomically to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportPublicArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    /// The key (default: the active key).
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "pem")]
+    pub(crate) format: PublicFormat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct MintArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// Issuer (`iss`).
+    #[arg(long, conflicts_with = "without_iss")]
+    pub(crate) iss: Option<String>,
+    /// Mint without `iss` (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) without_iss: bool,
+    /// Audience (`aud`).
+    #[arg(long, conflicts_with = "without_aud")]
+    pub(crate) aud: Option<String>,
+    /// Mint without `aud` (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) without_aud: bool,
+    /// Subject: the stable user id.
+    #[arg(long)]
+    pub(crate) sub: String,
+    /// Lifetime in seconds (default 3600, at most 7100).
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) ttl: Option<u64>,
+    /// Plain, signed, non-secret user attributes: a JSON object.
+    #[arg(long, value_name = "JSON")]
+    pub(crate) context: Option<String>,
+    /// An extra claim, NAME=JSON (repeatable), e.g. --claim 'email_verified=true'.
+    #[arg(long, value_name = "NAME=JSON")]
+    pub(crate) claim: Vec<String>,
+    /// The platform's public key: an SPKI PEM, a JWK or JWKS file, or a
+    /// platform keyring folder.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub(crate) platform_key: Option<PathBuf>,
+    /// File holding the sso_token to encrypt into `user_payload`; `-` reads stdin.
+    #[arg(long, value_name = "FILE|-", requires = "platform_key")]
+    pub(crate) sso_token_file: Option<PathBuf>,
+    /// Format of `user_payload`.
+    #[arg(long, value_enum, default_value = "jwe")]
+    pub(crate) payload_format: FormatArg,
+    /// Print {"token", "kid", "exp"} as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct VerifyArgs {
+    /// Trusted keys from a JWKS file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) jwks: Option<PathBuf>,
+    /// A trusted SPKI public key PEM.
+    #[arg(long, value_name = "PEMFILE")]
+    pub(crate) public_key: Option<PathBuf>,
+    /// The algorithm of --public-key (default: ES256 for an EC key, RS256 for RSA).
+    #[arg(long, value_enum, requires = "public_key")]
+    pub(crate) alg: Option<SigAlgArg>,
+    /// Trusted keys: the published keys of a client keyring.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    /// Required issuer.
+    #[arg(long, conflicts_with = "insecure_skip_iss")]
+    pub(crate) iss: Option<String>,
+    /// Required audience.
+    #[arg(long, conflicts_with = "insecure_skip_aud")]
+    pub(crate) aud: Option<String>,
+    /// Accept any issuer (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) insecure_skip_iss: bool,
+    /// Accept any audience (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) insecure_skip_aud: bool,
+    /// Platform private key PEM to decrypt `user_payload`.
+    #[arg(long, value_name = "FILE", conflicts_with = "decrypt_dir")]
+    pub(crate) decrypt_key: Option<PathBuf>,
+    /// Platform keyring whose published keys decrypt `user_payload`.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) decrypt_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// Format of `user_payload`.
+    #[arg(long, value_enum, default_value = "jwe")]
+    pub(crate) payload_format: FormatArg,
+    /// Clock skew allowed for exp/nbf/iat, in seconds (default 60).
+    #[arg(long, value_name = "S")]
+    pub(crate) leeway: Option<u64>,
+    /// Print {"header", "claims", "user_payload"} as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Print the decrypted sso_token instead of [redacted].
+    #[arg(long)]
+    pub(crate) show_secrets: bool,
+    /// The token (default: read from stdin).
+    pub(crate) token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct InspectArgs {
+    /// Print as JSON (still labelled unverified).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// The token (default: read from stdin).
+    pub(crate) token: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct QuickstartArgs {
+    /// Parent folder of the two keyrings (DIR/client and DIR/platform).
+    #[arg(long, value_name = "DIR", default_value = "./keys")]
+    pub(crate) dir: PathBuf,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+}

@@ -1,0 +1,22 @@
+//! The `chatseal` command: keyrings, tokens, verification. See
+//! `chatseal --help`; exit codes are documented in `error.rs`.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod error;
+mod run;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match run::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{}", e.line());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
