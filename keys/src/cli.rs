@@ -87,7 +87,7 @@ Example:
     List(ListArgs),
     /// Add a pending key (published, not yet signing); --now also promotes it.
     #[command(after_help = "\
-A rotation with no failed request:
+Example (a rotation with no failed request):
   chatseal keys rotate --dir ./keys           # new key is pending, in the JWKS
   chatseal keys jwks --dir ./keys --out /srv/www/.well-known/jwks.json
   # ... wait until verifiers have refreshed their JWKS cache ...
