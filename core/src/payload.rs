@@ -165,15 +165,6 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
             "user_payload JWE lists `crit` extensions, none of which chatseal understands",
         ));
     }
-    if let Some(m) = ["jwk", "jku", "x5u", "x5c", "epk"]
-        .iter()
-        .find(|m| header.contains_key(**m))
-    {
-        return Err(Error::new(
-            ErrorKind::EmbeddedKey,
-            format!("user_payload JWE header carries `{m}`; keys come from configuration only"),
-        ));
-    }
     match header.get("alg").and_then(Value::as_str) {
         Some("RSA-OAEP-256") => {}
         Some(other) => {
@@ -200,6 +191,19 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
         }
         None => return Err(Error::malformed("user_payload JWE header has no `enc`")),
     }
+    // Checked after `alg`/`enc`, so that an unsupported scheme that
+    // legitimately carries a key (ECDH-ES's `epk`) is reported as the
+    // unsupported algorithm it is (Wycheproof JWE vectors), not as an
+    // embedded key.
+    if let Some(m) = ["jwk", "jku", "x5u", "x5c", "epk"]
+        .iter()
+        .find(|m| header.contains_key(**m))
+    {
+        return Err(Error::new(
+            ErrorKind::EmbeddedKey,
+            format!("user_payload JWE header carries `{m}`; keys come from configuration only"),
+        ));
+    }
     match header.get("kid") {
         None => Ok(None),
         Some(Value::String(k)) => Ok(Some(k.clone())),
@@ -210,7 +214,7 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
     }
 }
 
-fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Zeroizing<Vec<u8>>> {
+pub(crate) fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Zeroizing<Vec<u8>>> {
     let parts: Vec<&str> = jwe.split('.').collect();
     match parts.len() {
         5 => {}
@@ -401,6 +405,17 @@ mod tests {
             (
                 r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","alg":"dir"}"#,
                 ErrorKind::InvalidJson,
+            ),
+            // Regression (Wycheproof JWE ECDH-ES vectors): an unsupported
+            // scheme is reported as such even when it carries `epk`; a key
+            // in the header of a supported one is still an embedded key.
+            (
+                r#"{"alg":"ECDH-ES","enc":"A256GCM","epk":{"kty":"EC"}}"#,
+                ErrorKind::UnsupportedAlgorithm,
+            ),
+            (
+                r#"{"alg":"RSA-OAEP-256","enc":"A256GCM","epk":{"kty":"EC"}}"#,
+                ErrorKind::EmbeddedKey,
             ),
         ];
         for (json, kind) in cases {

@@ -369,6 +369,30 @@ impl Verifier {
 
     /// Structure, header, key choice and signature; then the claims' types.
     fn verify_signature(&self, token: &str) -> Result<(Header, Claims)> {
+        let (header, p) = self.check_jws(token, false)?;
+        // Only now is the payload trusted enough to parse.
+        let payload = b64url_decode(p, "token claims")?;
+        let claims = Claims::from_map(parse_object(&payload, "token claims")?)?;
+        Ok((header, claims))
+    }
+
+    /// Header and signature only, for [`crate::dangerous::verify_jws_signature_only`]:
+    /// the payload comes back decoded but unread, and may be empty.
+    pub(crate) fn verify_jws_only(&self, token: &str) -> Result<(Header, Vec<u8>)> {
+        let (header, p) = self.check_jws(token, true)?;
+        Ok((header, b64url_decode(p, "token payload")?))
+    }
+
+    /// The one path for structure, header, key choice and signature, shared
+    /// by [`Verifier::verify_signature`] and [`Verifier::verify_jws_only`].
+    /// Returns the verified header and the payload segment, not yet decoded.
+    /// An empty payload is a shape error unless `allow_empty_payload` (a JWT
+    /// always has claims; a bare JWS may sign nothing).
+    fn check_jws<'t>(
+        &self,
+        token: &'t str,
+        allow_empty_payload: bool,
+    ) -> Result<(Header, &'t str)> {
         if token.len() > self.max_token_size {
             return Err(Error::new(
                 ErrorKind::TokenTooLarge,
@@ -390,7 +414,7 @@ impl Verifier {
                 format!("token has {n} segments; a signed JWT has 3")
             }));
         };
-        if h.is_empty() || p.is_empty() {
+        if h.is_empty() || (p.is_empty() && !allow_empty_payload) {
             return Err(Error::malformed("token has an empty segment"));
         }
         let header_bytes = b64url_decode(h, "token header")?;
@@ -455,10 +479,7 @@ impl Verifier {
         if !verified {
             return Err(Error::bad_signature());
         }
-        // Only now is the payload trusted enough to parse.
-        let payload = b64url_decode(p, "token claims")?;
-        let claims = Claims::from_map(parse_object(&payload, "token claims")?)?;
-        Ok((header, claims))
+        Ok((header, p))
     }
 
     fn check_claims(&self, c: &Claims, now: i64) -> Result<()> {
