@@ -222,6 +222,17 @@ fn init(a: InitArgs) -> CliResult {
     if Keyring::exists(dir) {
         return Err(chatseal_keys::Error::Exists(dir.clone()).into());
     }
+    if let Ok(m) = fs::metadata(dir) {
+        use std::os::unix::fs::PermissionsExt;
+        if m.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "chatseal: warning: `{}` already exists and other users can list it (mode {:o}); \
+                 the key files are 0600, but a private folder (chmod 700) is safer",
+                dir.display(),
+                m.permissions().mode() & 0o777
+            );
+        }
+    }
     let key = generate(alg, a.bits)?;
     let ring = Keyring::init(dir, key, a.grace, pass.as_ref(), SystemTime::now())?;
     let active = ring.active();

@@ -894,3 +894,35 @@ fn every_command_has_help_with_an_example() {
     run(&["keys", "bogus"]).code(2);
     run(&["--bogus"]).code(2);
 }
+
+#[test]
+fn rsa_generation_shows_progress_on_a_terminal_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("ring");
+    // `script` (util-linux, essential on Debian) gives the command a terminal.
+    let o = std::process::Command::new("script")
+        .args(["-qec"])
+        .arg(format!("{BIN} keys init --dir {} --bits 2048", s(&dir)))
+        .arg("/dev/null")
+        .env_remove("CHATSEAL_PASSPHRASE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("`script` runs");
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{tty}");
+    assert!(
+        tty.contains("generating an RSA-2048 key...") && tty.contains("done in"),
+        "{tty}"
+    );
+    // Piped: no progress at all.
+    let r = run(&[
+        "keys",
+        "init",
+        "--dir",
+        s(&tmp.path().join("b")),
+        "--bits",
+        "2048",
+    ])
+    .code(0);
+    assert!(r.stderr.is_empty(), "{}", r.stderr);
+}
