@@ -1,0 +1,62 @@
+"""chatseal: signed widget tokens for embedded chat, with the user's
+on-behalf-of sso_token encrypted so that only the platform can read it.
+
+Python bindings of the chatseal Rust SDK: every call runs the Rust library
+(aws-lc-rs underneath); nothing here re-implements crypto or policy.
+
+Host backend, once at start-up, then per request::
+
+    import chatseal
+
+    key = chatseal.ClientSigningKey.from_pem(open("client.key.pem").read(),
+                                             chatseal.Algorithm.RS256)
+    platform = chatseal.PlatformEncryptionKey.from_pem(open("platform.pub.pem").read())
+    issuer = chatseal.Issuer(key, issuer="https://host.example",
+                             audience="chat-platform", platform_key=platform)
+    token = issuer.mint("user-42", sso_token=idp_token)
+
+Errors are `ChatsealError` subclasses (`ChatsealError.Expired`,
+`ChatsealError.InvalidSignature`, ...) with `code` (stable, e.g. `expired`)
+and `reason` (the Rust error's message, also `str(e)`).
+"""
+
+from ._native.chatseal import (
+    Algorithm,
+    ChatsealError,
+    ClientSigningKey,
+    ClientVerifyingKey,
+    InternalError,
+    Issuer,
+    PayloadFormat,
+    PlatformDecryptionKey,
+    PlatformEncryptionKey,
+    VerifiedToken,
+    Verifier,
+    client_keys_from_jwks,
+    jwks_json,
+)
+
+
+def _reason(self: ChatsealError) -> str:
+    return self.reason
+
+
+# uniffi renders an error's text as "code='...', reason='...'"; make str(e)
+# the Rust error's message itself, as logs expect. The variants inherit it.
+ChatsealError.__str__ = _reason  # type: ignore[method-assign]
+
+__all__ = [
+    "Algorithm",
+    "ChatsealError",
+    "ClientSigningKey",
+    "ClientVerifyingKey",
+    "InternalError",
+    "Issuer",
+    "PayloadFormat",
+    "PlatformDecryptionKey",
+    "PlatformEncryptionKey",
+    "VerifiedToken",
+    "Verifier",
+    "client_keys_from_jwks",
+    "jwks_json",
+]

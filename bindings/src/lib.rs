@@ -1,0 +1,30 @@
+//! # chatseal-ffi
+//!
+//! uniffi bindings of [`chatseal`] for Python, Kotlin and Swift.
+//!
+//! This crate holds no logic of its own: each exported type is a thin,
+//! `Send + Sync` wrapper around a chatseal type, built behind an `Arc`, and
+//! every error is converted from [`chatseal::Error`] in one place
+//! ([`ChatsealError`]). Secrets cross the boundary only where the caller asks
+//! for them: `VerifiedToken.sso_token()` and the `private_pem()` methods.
+//!
+//! The Python package is built by maturin (`pip install ./bindings`); Kotlin
+//! and Swift sources come from the `uniffi-bindgen` binary of the
+//! `chatseal-uniffi-bindgen` crate next to this one.
+
+#![deny(missing_docs)]
+
+mod error;
+mod issuer;
+mod keys;
+mod verifier;
+
+pub use error::{ChatsealError, Result};
+pub use issuer::Issuer;
+pub use keys::{
+    client_keys_from_jwks, jwks_json, Algorithm, ClientSigningKey, ClientVerifyingKey,
+    PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
+};
+pub use verifier::{VerifiedToken, Verifier};
+
+uniffi::setup_scaffolding!("chatseal");
