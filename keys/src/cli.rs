@@ -458,7 +458,7 @@ pub(crate) struct VerifyArgs {
     /// Print {"header", "claims", "user_payload"} as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Print the decrypted sso_token instead of [redacted].
+    /// Print the decrypted sso_token instead of `[redacted]`.
     #[arg(long)]
     pub(crate) show_secrets: bool,
     /// The token (default: read from stdin).

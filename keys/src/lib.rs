@@ -467,6 +467,17 @@ fn check_sample(kid: &str, thumbprint: &str, allow: bool) -> Result<()> {
 
 /// A keyring loaded from disk (read-only view; see [`Keyring::lock`] to
 /// change it).
+///
+/// # Security
+///
+/// The folder holds private keys. It is created 0700 and each key file
+/// 0600, but keep it on a disk only the service's user can read, and back it
+/// up as a secret. With a passphrase the key files are PKCS#8 `ENCRYPTED
+/// PRIVATE KEY` (PBES2, PBKDF2-SHA256, AES-256; `openssl pkey` reads them);
+/// the manifest and the public keys in it are not secret and stay readable
+/// without it, so publishing the JWKS needs no passphrase. A key whose
+/// private half may have leaked must be revoked, not retired: retiring keeps
+/// it trusted for the whole grace.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     dir: PathBuf,

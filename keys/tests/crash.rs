@@ -104,7 +104,7 @@ fn sigkill_at_random_moments_never_breaks_the_keyring() {
     let budget = Duration::from_secs(40);
     let start = Instant::now();
     let (mut iterations, mut killed, mut finished) = (0u32, 0u32, 0u32);
-    while iterations < 400 && (iterations < 150 || start.elapsed() < budget) {
+    while iterations < 600 && (iterations < 150 || start.elapsed() < budget) {
         iterations += 1;
         let op = OPS[rng.below(OPS.len() as u64) as usize];
         let (before, retiring) = published(&dir);
