@@ -360,6 +360,12 @@ impl TenantConfig {
         Ok(c)
     }
 
+    /// Opens a sealed tenant document ([`crate::seal_config`]) and parses
+    /// it; its `tenantId` must equal `tenant_id`.
+    pub fn from_sealed(sealed: &str, keys: &crate::ConfigKeys, tenant_id: &str) -> Result<Self> {
+        Self::from_json_for_tenant(&crate::unseal_config(sealed, keys)?, tenant_id)
+    }
+
     /// The tenant id.
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id

@@ -124,6 +124,49 @@ impl ConfigKeys {
         Self::new(read(base_var)?, read(purpose_var)?)
     }
 
+    /// Reads both secrets from files (for example mounted secrets), each
+    /// holding the secret as text; one trailing newline is ignored. An
+    /// unreadable file is an [`ErrorKind::Io`] naming the path (never the
+    /// content); files above 4 KiB are refused.
+    pub fn from_files(
+        base_path: impl AsRef<std::path::Path>,
+        purpose_path: impl AsRef<std::path::Path>,
+    ) -> Result<Self> {
+        fn read(path: &std::path::Path) -> Result<SecretString> {
+            use std::io::Read;
+            let io = |e: std::io::Error| {
+                Error::new(
+                    ErrorKind::Io,
+                    format!("cannot read secret file {}: {e}", path.display()),
+                )
+            };
+            let mut raw = Zeroizing::new(Vec::new());
+            std::fs::File::open(path)
+                .map_err(io)?
+                .take(4097)
+                .read_to_end(&mut raw)
+                .map_err(io)?;
+            if raw.len() > 4096 {
+                return Err(Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("secret file {} is larger than 4 KiB", path.display()),
+                ));
+            }
+            let mut text = std::str::from_utf8(&raw).map_err(|_| {
+                Error::new(
+                    ErrorKind::InvalidConfig,
+                    format!("secret file {} is not UTF-8 text", path.display()),
+                )
+            })?;
+            text = text
+                .strip_suffix("\r\n")
+                .or_else(|| text.strip_suffix('\n'))
+                .unwrap_or(text);
+            Ok(SecretString::new(text))
+        }
+        Self::new(read(base_path.as_ref())?, read(purpose_path.as_ref())?)
+    }
+
     fn derive(&self) -> Result<Zeroizing<[u8; 32]>> {
         let mut key = Zeroizing::new([0u8; 32]);
         backend::hkdf_sha256(
@@ -279,6 +322,26 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn keys_from_files_ignore_one_trailing_newline() {
+        let dir = std::env::temp_dir().join(format!("chatseal-sealed-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (b, p) = (dir.join("base"), dir.join("purpose"));
+        std::fs::write(&b, "0123456789abcdef-base\n").unwrap();
+        std::fs::write(&p, "0123456789abcdef-purpose").unwrap();
+        let from_files = ConfigKeys::from_files(&b, &p).unwrap();
+        let sealed = seal_config("doc", &from_files).unwrap();
+        let direct = keys("0123456789abcdef-base", "0123456789abcdef-purpose");
+        assert_eq!(unseal_config(&sealed, &direct).unwrap(), "doc");
+        let e = ConfigKeys::from_files(dir.join("missing"), &p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Io);
+        std::fs::write(&b, vec![b'x'; 5000]).unwrap();
+        let e = ConfigKeys::from_files(&b, &p).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(!e.message().contains("xxxx"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

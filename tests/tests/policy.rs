@@ -670,6 +670,10 @@ fn sealed_example_round_trips_and_refuses_changed_keys() {
     let opened = unseal_config(&sealed, &keys).unwrap();
     assert_eq!(opened, text);
     TenantConfig::from_json_for_tenant(&opened, "acme").unwrap();
+    let c = TenantConfig::from_sealed(&sealed, &keys, "acme").unwrap();
+    assert_eq!(c.providers().len(), 3);
+    let e = TenantConfig::from_sealed(&sealed, &keys, "globex").unwrap_err();
+    assert!(e.message().contains("tenantId mismatch"), "{e}");
 
     let changed = ConfigKeys::new(
         SecretString::new("base-secret-0123456789abcdef"),
