@@ -26,7 +26,19 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Create, rotate, revoke and publish keys in a keyring folder.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "\
+A keyring is a folder (mode 0700): keyring.json (the manifest, format version 1) and one
+PKCS#8 PEM file per private key (mode 0600). Key states:
+  pending -> active -> retiring -> retired     (revoked: out of the JWKS at once)
+Only pending, active and retiring keys are in the published JWKS; exactly one is active.
+
+Example:
+  chatseal keys init --dir ./keys
+  chatseal keys rotate --dir ./keys && chatseal keys jwks --dir ./keys --out jwks.json
+  chatseal keys promote --dir ./keys"
+    )]
     Keys(KeysCommand),
     /// Mint a widget token with the keyring's active client key.
     #[command(after_help = "\

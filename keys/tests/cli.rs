@@ -872,6 +872,7 @@ fn quickstart_runs_twice_and_redacts() {
 fn every_command_has_help_with_an_example() {
     let commands: &[&[&str]] = &[
         &[],
+        &["keys"],
         &["keys", "init"],
         &["keys", "list"],
         &["keys", "rotate"],
