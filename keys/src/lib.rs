@@ -562,7 +562,11 @@ impl Keyring {
                 if !is_key_file_name(f) {
                     return Err(format!("key `{}` names the file `{f}`", k.kid));
                 }
-                if !self.dir.join(f).is_file() {
+                // Only published keys need their file: a retired or revoked
+                // key's file may be going away under a concurrent `prune`
+                // (which drops it from the manifest first), and a reader
+                // holding the older manifest must still load.
+                if k.state.is_published() && !self.dir.join(f).is_file() {
                     return Err(format!("key file `{f}` of `{}` is missing", k.kid));
                 }
             } else if k.state.is_published() {
@@ -1379,6 +1383,23 @@ mod tests {
         }
         fs::remove_file(&path).unwrap();
         assert!(matches!(Keyring::open(tmp.path()), Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn a_pruned_file_under_an_older_manifest_still_loads() {
+        let tmp = tempfile::tempdir().unwrap();
+        Keyring::init(tmp.path(), es256(), None, None, t(0)).unwrap();
+        let mut l = Keyring::lock(tmp.path()).unwrap();
+        let old = l.active().clone();
+        l.add(es256(), true, false, None, t(1)).unwrap();
+        l.retire(None, true, t(2)).unwrap();
+        drop(l);
+        // What a reader sees if it read the manifest just before a prune
+        // removed the retired key's file.
+        fs::remove_file(tmp.path().join(old.file.as_deref().unwrap())).unwrap();
+        let ring = Keyring::open(tmp.path()).unwrap();
+        assert_eq!(ring.get(&old.kid).unwrap().state, KeyState::Retired);
+        assert!(ring.signing_key(None).is_ok());
     }
 
     #[test]
