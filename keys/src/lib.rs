@@ -495,16 +495,37 @@ impl Keyring {
     pub fn open(dir: impl AsRef<Path>) -> Result<Self> {
         let dir = dir.as_ref().to_path_buf();
         let path = dir.join(MANIFEST_FILE);
-        let text = match fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::NotFound(dir)),
-            Err(e) => return Err(io_err("read", &path)(e)),
+        let read = |dir: &Path| match fs::read_to_string(&path) {
+            Ok(t) => Ok(t),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::NotFound(dir.into())),
+            Err(e) => Err(io_err("read", &path)(e)),
         };
+        let mut text = read(&dir)?;
+        // A writer may replace the manifest (and then prune a file it no
+        // longer names) while this reader checks the files of the one it
+        // read: if the manifest changed meanwhile, load the new one.
+        for _ in 0..8 {
+            match Self::parse(&dir, &text) {
+                Ok(ring) => return Ok(ring),
+                Err(e) => {
+                    let again = read(&dir)?;
+                    if again == text {
+                        return Err(e);
+                    }
+                    text = again;
+                }
+            }
+        }
+        Self::parse(&dir, &text)
+    }
+
+    fn parse(dir: &Path, text: &str) -> Result<Self> {
+        let dir = dir.to_path_buf();
         let corrupt = |reason: String| Error::Corrupt {
             path: dir.clone(),
             reason,
         };
-        let value: serde_json::Value = serde_json::from_str(&text)
+        let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| corrupt(format!("{MANIFEST_FILE} is not valid JSON: {e}")))?;
         match value.get("version").and_then(serde_json::Value::as_u64) {
             Some(v) if v == u64::from(FORMAT_VERSION) => {}
@@ -1400,6 +1421,43 @@ mod tests {
         let ring = Keyring::open(tmp.path()).unwrap();
         assert_eq!(ring.get(&old.kid).unwrap().state, KeyState::Retired);
         assert!(ring.signing_key(None).is_ok());
+    }
+
+    #[test]
+    fn readers_never_see_a_half_written_keyring() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().to_path_buf();
+        Keyring::init(&dir, es256(), None, None, t(0)).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let reader = {
+            let (dir, stop) = (dir.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0u32;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let ring = Keyring::open(&dir).expect("a reader always loads");
+                    assert_eq!(ring.active().state, KeyState::Active);
+                    assert!(ring
+                        .jwks()
+                        .keys
+                        .iter()
+                        .any(|k| k.kid.as_deref() == Some(ring.active().kid.as_str())));
+                    reads += 1;
+                }
+                reads
+            })
+        };
+        for i in 0..40 {
+            let mut l = Keyring::lock(&dir).unwrap();
+            l.add(es256(), i % 2 == 0, false, None, t(i)).unwrap();
+            if i % 2 == 1 {
+                l.promote(None, false, t(i)).unwrap();
+            }
+            l.retire(None, true, t(i)).unwrap();
+            l.prune().unwrap();
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let reads = reader.join().unwrap();
+        assert!(reads > 0);
     }
 
     #[test]
