@@ -136,6 +136,66 @@ pub fn decrypt_jwe(jwe: &str, keys: &[PlatformDecryptionKey]) -> Result<SecretBy
     crate::payload::decrypt_jwe(keys, jwe).map(SecretBytes::from)
 }
 
+/// Decrypts a `user_payload` claim value in `format` with the first of
+/// `keys` that opens it, and returns its sso_token, **outside any verified
+/// token**.
+///
+/// It is the very code a [`crate::Verifier`] with `decryption_keys` runs on
+/// the `user_payload` of a token whose signature and claims have passed:
+/// the same format checks, the same opaque
+/// [`crate::ErrorKind::DecryptionFailed`], the same reading of
+/// `{"sso_token": ...}`. The payload is bounded to
+/// [`crate::DEFAULT_MAX_TOKEN_SIZE`] bytes. It exists so that the decryption
+/// layer (including IBM's `wxo` format, which has no standalone form) can be
+/// fuzzed and tested on its own. An sso_token is only meaningful inside a
+/// token whose signature was checked: a platform decrypts through a
+/// [`crate::Verifier`].
+///
+/// # Errors
+///
+/// What [`crate::Verifier::verify`] returns for a bad `user_payload`, and
+/// [`crate::ErrorKind::ApiMisuse`] when `keys` is empty.
+///
+/// ```
+/// use chatseal::*;
+///
+/// let client = ClientSigningKey::generate(Algorithm::ES256)?;
+/// let platform = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048)?;
+/// let issuer = Issuer::builder(client)
+///     .without_issuer()
+///     .without_audience()
+///     .platform_key(platform.encryption_key().clone(), PayloadFormat::Wxo)
+///     .build()?;
+/// let token = issuer.mint(&TokenRequest::new("u").sso_token(SsoToken::new("idp")))?;
+/// let (_, claims) = dangerous::insecure_decode(&token)?;
+/// let payload = claims["user_payload"].as_str().unwrap();
+/// let sso = dangerous::decrypt_user_payload(payload, &[platform], PayloadFormat::Wxo)?;
+/// assert_eq!(sso.unwrap().expose_secret(), "idp");
+/// # Ok::<(), chatseal::Error>(())
+/// ```
+pub fn decrypt_user_payload(
+    payload: &str,
+    keys: &[crate::PlatformDecryptionKey],
+    format: crate::PayloadFormat,
+) -> Result<Option<crate::SsoToken>> {
+    if keys.is_empty() {
+        return Err(Error::misuse(
+            "decrypt_user_payload needs at least one decryption key",
+        ));
+    }
+    let max = crate::DEFAULT_MAX_TOKEN_SIZE;
+    if payload.len() > max {
+        return Err(Error::new(
+            crate::ErrorKind::TokenTooLarge,
+            format!(
+                "user_payload is {} bytes; at most {max} are accepted",
+                payload.len()
+            ),
+        ));
+    }
+    crate::payload::decrypt(keys, format, payload)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
