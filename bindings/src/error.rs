@@ -91,6 +91,18 @@ pub enum ChatsealError {
         /// The message of the Rust error.
         reason: String,
     },
+    /// The keyring folder cannot be used as asked: no keyring there
+    /// (`keyring_not_found`), one already there (`keyring_exists`), a damaged
+    /// manifest (`keyring_corrupt`), another process holding its lock
+    /// (`keyring_locked`), or a change that does not fit its state, such as
+    /// promoting with no pending key (`keyring_state`).
+    #[error("{reason}")]
+    Keyring {
+        /// Stable code of the keyring error.
+        code: String,
+        /// The message of the Rust error.
+        reason: String,
+    },
     /// Anything else: a configuration problem, a failure that is not the
     /// input's fault (the system random generator failed), or a kind added
     /// to chatseal after these bindings were written. `code` still tells
@@ -116,6 +128,7 @@ impl ChatsealError {
             | Self::KeyRejected { code, .. }
             | Self::Io { code, .. }
             | Self::ApiMisuse { code, .. }
+            | Self::Keyring { code, .. }
             | Self::Other { code, .. } => code,
         }
     }
@@ -160,6 +173,34 @@ impl From<chatseal::Error> for ChatsealError {
             ErrorKind::ApiMisuse => Self::ApiMisuse { code, reason },
             // `Internal`, configuration kinds, and kinds added later.
             _ => Self::Other { code, reason },
+        }
+    }
+}
+
+/// The keyring's errors: key problems convert as core errors above; the
+/// rest get codes of their own.
+impl From<chatseal_keys::Error> for ChatsealError {
+    fn from(e: chatseal_keys::Error) -> Self {
+        let reason = e.to_string();
+        let keyring = |code: &str| Self::Keyring {
+            code: code.to_owned(),
+            reason: reason.clone(),
+        };
+        match e {
+            chatseal_keys::Error::Key(core) => core.into(),
+            chatseal_keys::Error::Io { .. } => Self::Io {
+                code: ErrorKind::Io.code().to_owned(),
+                reason,
+            },
+            chatseal_keys::Error::NotFound(_) => keyring("keyring_not_found"),
+            chatseal_keys::Error::Exists(_) => keyring("keyring_exists"),
+            chatseal_keys::Error::Corrupt { .. } => keyring("keyring_corrupt"),
+            chatseal_keys::Error::Locked { .. } => keyring("keyring_locked"),
+            chatseal_keys::Error::State(_) => keyring("keyring_state"),
+            _ => Self::Other {
+                code: "keyring".to_owned(),
+                reason,
+            },
         }
     }
 }

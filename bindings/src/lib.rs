@@ -4,8 +4,10 @@
 //!
 //! This crate holds no logic of its own: each exported type is a thin,
 //! `Send + Sync` wrapper around a chatseal type, built behind an `Arc`, and
-//! every error is converted from [`chatseal::Error`] in one place
-//! ([`ChatsealError`]). Secrets cross the boundary only where the caller asks
+//! every error is converted from [`chatseal::Error`] (and the keyring's
+//! `chatseal_keys::Error`) in one place ([`ChatsealError`]). The keyring of
+//! `chatseal-keys` is exposed too, so rotation scripts can be written in
+//! Python. Secrets cross the boundary only where the caller asks
 //! for them: `VerifiedToken.sso_token()` and the `private_pem()` methods.
 //!
 //! The Python package is built by maturin (`pip install ./bindings`); Kotlin
@@ -16,11 +18,13 @@
 
 mod error;
 mod issuer;
+mod keyring;
 mod keys;
 mod verifier;
 
 pub use error::{ChatsealError, Result};
 pub use issuer::Issuer;
+pub use keyring::{keyring_exists, KeyAlgorithm, KeyInfo, KeyState, KeyUse, Keyring, Promotion};
 pub use keys::{
     client_keys_from_jwks, jwks_json, Algorithm, ClientSigningKey, ClientVerifyingKey,
     PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,

@@ -55,7 +55,7 @@ py="$venv/bin/python"
 # the manifests, the lock file, the Python part, and the interpreter.
 want_pkg="$(
   {
-    find core/src core/Cargo.toml bindings/src bindings/Cargo.toml bindings/pyproject.toml \
+    find core/src core/Cargo.toml keys/src keys/Cargo.toml bindings/src bindings/Cargo.toml bindings/pyproject.toml \
       bindings/python bindings/uniffi-bindgen Cargo.toml Cargo.lock \
       -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum
     "$py" --version 2>&1
@@ -117,7 +117,7 @@ expect "$kt" \
   "enum class Algorithm" "enum class PayloadFormat" \
   "sealed class ChatsealException" "class Expired(" "class InvalidSignature(" \
   "class DecryptionFailed(" "class KeyRejected(" "class ApiMisuse(" \
-  "fun \`clientKeysFromJwks\`(" \
+  "fun \`clientKeysFromJwks\`(" "open class Keyring" "fun \`promote\`(" \
   "Mints a token for the user"
 expect "$swift" \
   "open class Issuer" "open func mint(" \
@@ -126,7 +126,7 @@ expect "$swift" \
   "open class ClientSigningKey" "open class PlatformDecryptionKey" \
   "public enum Algorithm" "public enum PayloadFormat" \
   "enum ChatsealError" "case Expired(" "case MalformedToken(" \
-  "public func clientKeysFromJwks(" \
+  "public func clientKeysFromJwks(" "open class Keyring" "open func promote(" \
   "Mints a token for the user"
 say "Kotlin and Swift sources carry the exported API"
 
