@@ -18,13 +18,14 @@ import argparse
 import json
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Dict, Optional, Type
 
 import chatseal
 
 TTL_SECONDS = 3600
 
 
-def current_user(handler: BaseHTTPRequestHandler):
+def current_user(handler: BaseHTTPRequestHandler) -> Optional[Dict[str, Any]]:
     """Who is signed in. A real backend reads its own session cookie here;
     this demo trusts an `X-Demo-User` header so the example stays runnable.
     Never let the browser choose the user in production."""
@@ -39,9 +40,9 @@ def current_user(handler: BaseHTTPRequestHandler):
     }
 
 
-def make_handler(issuer: chatseal.Issuer):
+def make_handler(issuer: chatseal.Issuer) -> Type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             if self.path != "/widget-token":
                 return self.reply(404, {"error": "not found"})
             user = current_user(self)
@@ -59,7 +60,7 @@ def make_handler(issuer: chatseal.Issuer):
                 return self.reply(500, {"error": "token could not be minted"})
             self.reply(200, {"token": token, "expires_in": TTL_SECONDS})
 
-        def reply(self, status: int, body: dict):
+        def reply(self, status: int, body: Dict[str, Any]) -> None:
             data = json.dumps(body).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -68,14 +69,14 @@ def make_handler(issuer: chatseal.Issuer):
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, fmt, *args):  # keep tokens out of access logs
+        def log_message(self, fmt: str, *args: Any) -> None:  # no tokens in logs
             sys.stderr.write("%s %s\n" % (self.address_string(), fmt % args))
 
     return Handler
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Optional[list[str]] = None) -> None:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--client-key", required=True, help="client private key PEM (RS256)")
     p.add_argument("--platform-key", help="platform public key PEM (for sso_tokens)")
     p.add_argument("--issuer", default="https://host.example")
@@ -94,8 +95,8 @@ def main(argv=None) -> None:
                              ttl_seconds=TTL_SECONDS, platform_key=platform)
 
     server = ThreadingHTTPServer((args.host, args.port), make_handler(issuer))
-    host, port = server.server_address[:2]
-    print(f"listening on http://{host}:{port}", flush=True)
+    port = server.server_address[1]
+    print(f"listening on http://{args.host}:{port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
