@@ -55,7 +55,7 @@ py="$venv/bin/python"
 # the manifests, the lock file, the Python part, and the interpreter.
 want_pkg="$(
   {
-    find core/src core/Cargo.toml keys/src keys/Cargo.toml bindings/src bindings/Cargo.toml bindings/pyproject.toml \
+    find core/src core/Cargo.toml keys/src keys/Cargo.toml bindings/src bindings/Cargo.toml bindings/pyproject.toml bindings/README.md \
       bindings/python bindings/uniffi-bindgen Cargo.toml Cargo.lock \
       -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum
     "$py" --version 2>&1
