@@ -65,6 +65,8 @@ struct Lab {
     verifier: Verifier,
     /// The same, with a 2 MiB size limit, to reach the checks behind it.
     big_verifier: Verifier,
+    /// The default verifier, decrypting IBM's `wxo` format.
+    wxo_verifier: Verifier,
 }
 
 impl Lab {
@@ -86,11 +88,11 @@ impl Lab {
         };
         let platform = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap();
         let other_platform = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap();
-        let verifier = |max: Option<usize>| {
+        let verifier = |max: Option<usize>, format: PayloadFormat| {
             let b = Verifier::builder([trusted.verifying_key().clone()])
                 .issuer(ISS)
                 .audience(AUD)
-                .decryption_keys([platform.clone()], PayloadFormat::Jwe);
+                .decryption_keys([platform.clone()], format);
             match max {
                 Some(m) => b.max_token_size(m).build().unwrap(),
                 None => b.build().unwrap(),
@@ -99,8 +101,9 @@ impl Lab {
         Self {
             trusted_signer: signer(&trusted),
             attacker_signer: signer(&attacker),
-            verifier: verifier(None),
-            big_verifier: verifier(Some(2 << 20)),
+            verifier: verifier(None, PayloadFormat::Jwe),
+            big_verifier: verifier(Some(2 << 20), PayloadFormat::Jwe),
+            wxo_verifier: verifier(None, PayloadFormat::Wxo),
             trusted,
             attacker,
             platform,
@@ -226,6 +229,15 @@ fn big_token(attack: impl Into<String>, want: ErrorKind, token: String) -> Case 
         attack: attack.into(),
         want,
         run: Box::new(move |lab| lab.big_verifier.verify_at(&token, now()).map(drop)),
+    }
+}
+
+/// A token for the verifier that decrypts the `wxo` format.
+fn wxo_token(attack: impl Into<String>, want: ErrorKind, token: String) -> Case {
+    Case {
+        attack: attack.into(),
+        want,
+        run: Box::new(move |lab| lab.wxo_verifier.verify_at(&token, now()).map(drop)),
     }
 }
 
@@ -938,6 +950,74 @@ fn payload_attacks() {
             lab.with_payload(&parts.join(".")),
         ));
     }
+
+    // IBM's `wxo` format: standard base64 of RSA-OAEP-SHA-1 blocks.
+    let wxo_issuer = Issuer::builder(lab.trusted.clone())
+        .issuer(ISS)
+        .audience(AUD)
+        .platform_key(lab.platform.encryption_key().clone(), PayloadFormat::Wxo)
+        .build()
+        .unwrap();
+    let wxo = wxo_issuer
+        .mint_at(
+            &TokenRequest::new("user-42").sso_token(SsoToken::new("sso-secret")),
+            now(),
+        )
+        .unwrap();
+    let v = lab.wxo_verifier.verify_at(&wxo, now()).unwrap();
+    assert_eq!(v.sso_token().unwrap().expose_secret(), "sso-secret");
+    let (_, claims) = dangerous::insecure_decode(&wxo).unwrap();
+    let blocks = STANDARD
+        .decode(claims["user_payload"].as_str().unwrap())
+        .unwrap();
+    for (what, payload, want) in [
+        (
+            "wxo payload in the URL-safe alphabet without padding",
+            URL_SAFE_NO_PAD.encode(&blocks),
+            ErrorKind::InvalidBase64,
+        ),
+        (
+            "wxo payload one byte short of a block",
+            STANDARD.encode(&blocks[..blocks.len() - 1]),
+            ErrorKind::DecryptionFailed,
+        ),
+        (
+            "wxo payload with a block bit flipped",
+            STANDARD.encode({
+                let mut b = blocks.clone();
+                b[10] ^= 1;
+                b
+            }),
+            ErrorKind::DecryptionFailed,
+        ),
+        (
+            "wxo payload empty",
+            String::new(),
+            ErrorKind::DecryptionFailed,
+        ),
+        (
+            "wxo payload of zero blocks of the right size",
+            STANDARD.encode(vec![0u8; 256]),
+            ErrorKind::DecryptionFailed,
+        ),
+        (
+            "a JWE where the wxo format is expected",
+            good.join("."),
+            ErrorKind::MalformedToken,
+        ),
+        (
+            "a JWS where the wxo format is expected",
+            jws.clone(),
+            ErrorKind::InvalidBase64,
+        ),
+    ] {
+        cases.push(wxo_token(what, want, lab.with_payload(&payload)));
+    }
+    cases.push(token(
+        "a wxo payload where a JWE is expected",
+        ErrorKind::MalformedToken,
+        wxo,
+    ));
     run_all(lab, cases);
 }
 
