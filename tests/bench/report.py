@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""Turns the raw output of tests/bench/compare.sh into the results table.
+
+    python3 report.py <raw.txt> <meta.txt> [<out.md>]
+
+raw.txt holds, from every run, `RUN <n>` markers, the `openssl speed` output
+(after `OPENSSL wall` for `-elapsed`, `OPENSSL cpu` for the default, which
+divides by user CPU time) and the peers' `RESULT <impl> <op> <ops per wall
+second> <ops per CPU second>` / `MEMORY <done> <hwm kB> <rss kB>` /
+`CHECK ...` / `SKIP ...` lines. Each figure in the table is the
+median over the runs; "spread" is (max - min) / median.
+
+The OpenSSL ideal is what the work costs in bare RSA operations measured by
+`openssl speed` in the same session: a mint is one private-key operation, a
+verify one public-key operation, a mint with an encrypted sso_token and a
+verify + decrypt one of each (1 / (1/sign + 1/verify)). Standard library
+only; the markdown table is printed and, with <out.md>, written there too.
+"""
+
+import re
+import statistics
+import sys
+from collections import defaultdict
+
+# (op, label, ideal key)
+OPS = [
+    ("mint", "mint RS256 (key parsed once)", "mint"),
+    ("mint-pem", "mint RS256, PEM key parsed per call", "mint"),
+    ("mint-jwe", "mint RS256 + sso_token JWE", "both"),
+    ("verify", "verify RS256", "verify"),
+    ("verify-unparsed", "verify RS256, public key parsed per call", "verify"),
+    ("verify-decrypt", "verify RS256 + decrypt JWE", "both"),
+]
+IMPLS = [
+    ("openssl", "OpenSSL ideal (openssl speed)"),
+    ("chatseal", "chatseal"),
+    ("chatseal-py", "chatseal Python binding"),
+    ("aws-lc-rs", "aws-lc-rs bare RSA ops (chatseal's backend)"),
+    ("jsonwebtoken", "jsonwebtoken (aws_lc_rs)"),
+    ("josekit", "josekit (OpenSSL)"),
+    ("jose", "Node jose"),
+    ("pyjwt+jwcrypto", "PyJWT + jwcrypto"),
+]
+EXTRA = [
+    ("RS256-3072", "rsa3072"),
+    ("PS256-2048", "rsa2048"),
+    ("ES256", "ecdsap256"),
+]
+
+
+def parse(raw_path):
+    """Figures per clock: results[clock][(impl, op)] and
+    speed[clock][(alg, "sign"|"verify")] are lists over the runs."""
+    results = {"wall": defaultdict(list), "cpu": defaultdict(list)}
+    speed = {"wall": defaultdict(list), "cpu": defaultdict(list)}
+    memory = []
+    checks = []
+    skips = []
+    ossl_clock = "wall"
+    with open(raw_path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            m = re.match(r"^RESULT (\S+) (\S+) ([0-9.]+)(?: ([0-9.]+|-))?$", line)
+            if m:
+                results["wall"][(m[1], m[2])].append(float(m[3]))
+                if m[4] and m[4] != "-":
+                    results["cpu"][(m[1], m[2])].append(float(m[4]))
+                continue
+            m = re.match(r"^OPENSSL (wall|cpu)$", line)
+            if m:
+                ossl_clock = m[1]
+                continue
+            m = re.match(r"^MEMORY (\d+) (\d+) (\d+)$", line)
+            if m:
+                memory.append((int(m[1]), int(m[2]), int(m[3])))
+                continue
+            if line.startswith("CHECK "):
+                checks.append(line[6:])
+                continue
+            if line.startswith("SKIP "):
+                skips.append(line[5:])
+                continue
+            # openssl speed, OpenSSL 3.x:
+            #   rsa 2048 bits 0.000613s 0.000018s   1631.8  55555.6
+            #   256 bits ecdsa (nistp256)   0.0000s   0.0001s  41000.0  13000.0
+            sp = speed[ossl_clock]
+            m = re.match(r"^rsa\s+(\d+) bits\s+\S+s\s+\S+s\s+([0-9.]+)\s+([0-9.]+)\s*$", line)
+            if m:
+                sp[(f"rsa{m[1]}", "sign")].append(float(m[2]))
+                sp[(f"rsa{m[1]}", "verify")].append(float(m[3]))
+                continue
+            m = re.match(
+                r"^\s*256 bits ecdsa \(nistp256\)\s+\S+s\s+\S+s\s+([0-9.]+)\s+([0-9.]+)\s*$",
+                line,
+            )
+            if m:
+                sp[("ecdsap256", "sign")].append(float(m[1]))
+                sp[("ecdsap256", "verify")].append(float(m[2]))
+    return results, speed, memory, checks, skips
+
+
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def spread(xs):
+    if len(xs) < 2:
+        return ""
+    m = statistics.median(xs)
+    return f"{(max(xs) - min(xs)) / m * 100:.0f}%" if m else ""
+
+
+def ideal_of(speed, alg, kind):
+    s, v = med(speed[(alg, "sign")]), med(speed[(alg, "verify")])
+    if s is None or v is None:
+        return None, []
+    if kind == "mint":
+        return s, speed[(alg, "sign")]
+    if kind == "verify":
+        return v, speed[(alg, "verify")]
+    runs = [1 / (1 / a + 1 / b) for a, b in zip(speed[(alg, "sign")], speed[(alg, "verify")])]
+    return 1 / (1 / s + 1 / v), runs
+
+
+def fmt_ops(x):
+    return "—" if x is None else f"{x:,.0f}"
+
+
+def fmt_ratio(x):
+    return "—" if x is None else f"{x:.2f}"
+
+
+def op_table(results, speed, skips):
+    """The main table for one clock; returns its lines and the medians."""
+    out = ["| work | implementation | ops/s | × OpenSSL ideal | × chatseal | spread |"]
+    out.append("|---|---|---:|---:|---:|---:|")
+    medians = {}
+    for op, label, kind in OPS:
+        ideal, ideal_runs = ideal_of(speed, "rsa2048", kind)
+        medians[("openssl", op)] = ideal
+        cs = med(results.get(("chatseal", op), []))
+        first = True
+        for impl, name in IMPLS:
+            if impl == "openssl":
+                if op in ("mint-pem", "verify-unparsed") or ideal is None:
+                    continue
+                x, runs = ideal, ideal_runs
+            else:
+                runs = results.get((impl, op), [])
+                x = med(runs)
+                medians[(impl, op)] = x
+                if x is None:
+                    continue
+            out.append(
+                "| {} | {} | {} | {} | {} | {} |".format(
+                    label if first else "",
+                    name,
+                    fmt_ops(x),
+                    fmt_ratio(x / ideal if x and ideal else None),
+                    fmt_ratio(x / cs if x and cs else None),
+                    spread(runs),
+                )
+            )
+            first = False
+    # Other key types, chatseal only.
+    rows = []
+    for name, alg in EXTRA:
+        for op, kind in (("mint", "mint"), ("verify", "verify")):
+            runs = results.get(("chatseal", f"{op}/{name}"), [])
+            x = med(runs)
+            if x is None:
+                continue
+            ideal, _ = ideal_of(speed, alg, kind)
+            rows.append(
+                f"| {op} {name} | {fmt_ops(x)} | {fmt_ops(ideal)} | "
+                f"{fmt_ratio(x / ideal if ideal else None)} | {spread(runs)} |"
+            )
+    if rows:
+        out += ["", "chatseal with other keys (no sso_token):", ""]
+        out.append("| work | chatseal ops/s | OpenSSL ideal | × ideal | spread |")
+        out.append("|---|---:|---:|---:|---:|")
+        out += rows
+    return out, medians
+
+
+def main():
+    if len(sys.argv) not in (3, 4):
+        print(__doc__, file=sys.stderr)
+        return 2
+    results, speed, memory, checks, skips = parse(sys.argv[1])
+    with open(sys.argv[2], encoding="utf-8") as f:
+        meta = f.read().rstrip("\n")
+    out = [meta, ""]
+
+    out += ["### Operations per second of wall-clock time", ""]
+    lines, medians = op_table(results["wall"], speed["wall"], skips)
+    out += lines
+    out.append("")
+    out.append(
+        "No row: the library has no such operation (jsonwebtoken has no JWE) or "
+        "the peer was not installed."
+    )
+    for s in skips:
+        out.append(f"Skipped: {s}")
+    cpu_medians = {}
+    if results["cpu"] and speed["cpu"]:
+        out += ["", "### Operations per second of CPU time (process user + system)", ""]
+        out.append(
+            "The same runs divided by the CPU time each process used: much less "
+            "disturbed by other work on a shared machine (OpenSSL's figure here is "
+            "its default, per user CPU second). Trust the wall-clock table on a quiet "
+            "machine."
+        )
+        out.append("")
+        lines, cpu_medians = op_table(results["cpu"], speed["cpu"], skips)
+        out += lines
+    results = results["wall"]
+
+    # Threads.
+    scaling = {}
+    rows = []
+    for op in ("mint", "verify"):
+        one = med(results.get(("chatseal", f"{op}-1t"), []))
+        two = med(results.get(("chatseal", f"{op}-2t"), []))
+        if one and two:
+            scaling[op] = two / one
+            rows.append(f"| {op} | {fmt_ops(one)} | {fmt_ops(two)} | {two / one:.2f}× |")
+    if rows:
+        out += ["", "### chatseal on 1 and 2 threads (one shared Issuer / Verifier, wall clock)", ""]
+        out.append("| work | 1 thread ops/s | 2 threads ops/s | scaling |")
+        out.append("|---|---:|---:|---:|")
+        out += rows
+
+    # Memory.
+    growth = None
+    if memory:
+        out += ["", "### chatseal memory: verifications in one process (VmHWM = peak RSS)", ""]
+        out.append("| verifications | VmHWM kB | VmRSS kB |")
+        out.append("|---:|---:|---:|")
+        for done, hwm, rss in memory:
+            out.append(f"| {done:,} | {hwm:,} | {rss:,} |")
+        at = {d: h for d, h, _ in memory}
+        base = at.get(100_000) or (memory[1][1] if len(memory) > 1 else memory[0][1])
+        last_done, last_hwm, _ = memory[-1]
+        growth = last_hwm - base
+        out.append("")
+        out.append(
+            f"Peak RSS growth from 100,000 to {last_done:,} verifications: {growth} kB "
+            f"({'no growth' if growth <= 256 else 'GROWS'}; the bar is 256 kB, allocator noise)."
+        )
+
+    # Targets from issue 7.
+    def ratio(meds, a, b):
+        x, y = meds.get(a), meds.get(b)
+        return x / y if x and y else None
+
+    pairs = [
+        ("mint ≥ 0.92 × OpenSSL ideal", ("chatseal", "mint"), ("openssl", "mint"), 0.92),
+        (
+            "verify + decrypt ≥ 0.92 × OpenSSL ideal",
+            ("chatseal", "verify-decrypt"),
+            ("openssl", "verify-decrypt"),
+            0.92,
+        ),
+        (
+            "mint ≥ 2.2 × jsonwebtoken (PEM parsed per call)",
+            ("chatseal", "mint"),
+            ("jsonwebtoken", "mint-pem"),
+            2.2,
+        ),
+        ("mint ≥ 1.4 × Node jose", ("chatseal", "mint"), ("jose", "mint"), 1.4),
+        (
+            "verify ≥ 0.85 × OpenSSL bare verify",
+            ("chatseal", "verify"),
+            ("openssl", "verify"),
+            0.85,
+        ),
+        (
+            "Python binding mint ≥ 0.85 × Rust",
+            ("chatseal-py", "mint"),
+            ("chatseal", "mint"),
+            0.85,
+        ),
+    ]
+
+    def verdict(got, bar):
+        return "not measured" if got is None else ("met" if got >= bar else "MISSED")
+
+    out += ["", "### Targets (issue 7)", ""]
+    out.append("| target | wall clock | | CPU time | |")
+    out.append("|---|---:|---|---:|---|")
+    for name, a, b, bar in pairs:
+        w, c = ratio(medians, a, b), ratio(cpu_medians, a, b)
+        out.append(
+            f"| {name} | {fmt_ratio(w)} | {verdict(w, bar)} | {fmt_ratio(c)} | "
+            f"{verdict(c, bar) if cpu_medians else ''} |"
+        )
+    for op in ("mint", "verify"):
+        got = scaling.get(op)
+        out.append(f"| 2 threads ≥ 1.85 × 1 thread ({op}) | {fmt_ratio(got)} | {verdict(got, 1.85)} | | |")
+    if growth is not None:
+        out.append(
+            f"| no memory growth over {memory[-1][0]:,} verifications | {growth} kB | "
+            f"{'met' if growth <= 256 else 'MISSED'} | | |"
+        )
+
+    if checks:
+        bad = [c for c in checks if not c.endswith(" ok")]
+        out += [
+            "",
+            f"Peer tokens verified by chatseal: {len(checks) - len(bad)} of {len(checks)} ok"
+            + ("" if not bad else "; FAILED: " + "; ".join(bad)),
+        ]
+
+    text = "\n".join(out) + "\n"
+    sys.stdout.write(text)
+    if len(sys.argv) == 4:
+        with open(sys.argv[3], "w", encoding="utf-8") as f:
+            f.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
