@@ -13,9 +13,10 @@
 #   - `openssl speed rsa2048 rsa3072 ecdsap256`: the ideal (a mint is one
 #     private-key operation, a verify one public-key operation; mint + JWE and
 #     verify + decrypt one of each),
-#   - chatseal, jsonwebtoken (aws_lc_rs) and josekit (tests/bench/rust-peers,
-#     a release build outside the chatseal workspace), and aws-lc-rs's bare
-#     RSA operations (chatseal's backend with nothing around it),
+#   - chatseal, jsonwebtoken (aws_lc_rs) and aws-lc-rs's bare RSA operations
+#     (chatseal's backend with nothing around it) from tests/bench/rust-peers,
+#     and josekit from tests/bench/josekit-peer: release builds outside the
+#     chatseal workspace,
 #   - npm jose and Python PyJWT + jwcrypto (the interop peers installed by
 #     tests/peers/install.sh into .peers/),
 #   - chatseal's Python binding, when bindings/pyproject.toml exists.
@@ -66,9 +67,11 @@ say "interop peers (tests/peers/install.sh)"
 bash tests/peers/install.sh >&2
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target/bench-peers}"
-say "building tests/bench/rust-peers (release) into $CARGO_TARGET_DIR"
+say "building tests/bench/rust-peers and josekit-peer (release) into $CARGO_TARGET_DIR"
 cargo build --release --quiet --manifest-path "$here/rust-peers/Cargo.toml"
+cargo build --release --quiet --manifest-path "$here/josekit-peer/Cargo.toml"
 peers="$CARGO_TARGET_DIR/release/chatseal-bench-peers"
+josekit="$CARGO_TARGET_DIR/release/chatseal-bench-josekit"
 
 out_dir="$root/target/bench-compare"
 mkdir -p "$out_dir"
@@ -103,7 +106,7 @@ fi
   echo "Versions: $(openssl version | cut -d' ' -f1-2); $(rustc --version | cut -d' ' -f1-2); node $(node --version); $(.peers/venv/bin/python --version);" \
     "jose $(node -p 'require("./.peers/node/node_modules/jose/package.json").version');" \
     "$(.peers/venv/bin/python -c 'from importlib.metadata import version as v; print(", ".join("%s %s" % (n, v(n)) for n in ("PyJWT", "jwcrypto", "cryptography")))');" \
-    "$(python3 -c 'import sys, tomllib; p = tomllib.load(open(sys.argv[1], "rb"))["package"]; print(", ".join("%s %s" % (x["name"], x["version"]) for x in p if x["name"] in ("aws-lc-rs", "jsonwebtoken", "josekit", "openssl")))' "$here/rust-peers/Cargo.lock")."
+    "$(python3 -c 'import sys, tomllib; print(", ".join("%s %s" % (x["name"], x["version"]) for f in sys.argv[1:] for x in tomllib.load(open(f, "rb"))["package"] if x["name"] in ("aws-lc-rs", "jsonwebtoken", "josekit", "openssl")))' "$here/rust-peers/Cargo.lock" "$here/josekit-peer/Cargo.lock")."
 } >"$meta"
 
 for run in $(seq 1 "$RUNS"); do
@@ -115,9 +118,10 @@ for run in $(seq 1 "$RUNS"); do
   openssl speed -elapsed -seconds "$OSSL_SECS" rsa2048 rsa3072 ecdsap256 2>/dev/null >>"$raw"
   echo "OPENSSL cpu" >>"$raw"
   openssl speed -seconds "$OSSL_SECS" rsa2048 rsa3072 ecdsap256 2>/dev/null >>"$raw"
-  for impl in chatseal aws-lc-rs jsonwebtoken josekit; do
+  for impl in chatseal aws-lc-rs jsonwebtoken; do
     "$peers" run "$impl" "$fixture" "$SECS" >>"$raw"
   done
+  "$josekit" "$fixture" "$SECS" >>"$raw"
   node "$here/peers/jose_bench.mjs" "$fixture" "$SECS" >>"$raw"
   .peers/venv/bin/python "$here/peers/py_bench.py" "$fixture" "$SECS" >>"$raw"
   if [[ -n "$py_binding" ]]; then

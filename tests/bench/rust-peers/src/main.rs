@@ -1,5 +1,8 @@
 //! Benchmark driver for `tests/bench/compare.sh`: chatseal and the Rust
 //! libraries a user might pick instead, doing the same work on the same keys.
+//! (josekit runs from its own crate, `tests/bench/josekit-peer`: it turns on
+//! serde_json's `preserve_order`, which would otherwise slow chatseal's JSON
+//! down in this binary and make it unlike the chatseal users build.)
 //!
 //! Commands (every figure is printed as `RESULT <impl> <op> <ops per wall
 //! second> <ops per CPU second>`):
@@ -8,7 +11,7 @@
 //!   platform keys, a 200-byte sso_token, one plain and one JWE-carrying
 //!   token minted by chatseal) as JSON; every peer loads it.
 //! - `run <impl> <fixture> <seconds>`: times each op of `chatseal`,
-//!   `jsonwebtoken`, `josekit` or bare `aws-lc-rs` single-threaded for
+//!   `jsonwebtoken` or bare `aws-lc-rs` single-threaded for
 //!   `seconds` (after a short warm-up) and prints its ops/s. Before timing,
 //!   the peer's own outputs are checked (its verify accepts chatseal's
 //!   tokens and finds the sso_token).
@@ -42,7 +45,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use chatseal::serde_json::{json, Map, Value};
+use chatseal::serde_json::{json, Value};
 use chatseal::{
     Algorithm, ClientSigningKey, ClientVerifyingKey, Issuer, PayloadFormat, PlatformDecryptionKey,
     PlatformEncryptionKey, RsaKeySize, SsoToken, TokenRequest, Verifier,
@@ -63,7 +66,6 @@ fn context() -> Value {
 struct Fixture {
     sso_token: String,
     client_kid: String,
-    platform_kid: String,
     client_private_pem: String,
     client_public_pem: String,
     platform_private_pem: String,
@@ -85,7 +87,6 @@ impl Fixture {
         Ok(Self {
             sso_token: s("sso_token")?,
             client_kid: s("client_kid")?,
-            platform_kid: s("platform_kid")?,
             client_private_pem: s("client_private_pem")?,
             client_public_pem: s("client_public_pem")?,
             platform_private_pem: s("platform_private_pem")?,
@@ -372,117 +373,6 @@ fn run_jsonwebtoken(fx: &Fixture, secs: f64) -> Res<()> {
     let ops = measure(secs, || verify(&fx.token))?;
     report("jsonwebtoken", "verify", ops);
     // No JWE in jsonwebtoken: no mint-jwe or verify-decrypt figure.
-    Ok(())
-}
-
-// ------------------------------------------------------------------- josekit
-
-fn run_josekit(fx: &Fixture, secs: f64) -> Res<()> {
-    use josekit::jwe::{self, JweHeader};
-    use josekit::jws::{JwsHeader, RS256};
-    use josekit::jwt::{self, JwtPayload, JwtPayloadValidator};
-
-    let signer = RS256
-        .signer_from_pem(&fx.client_private_pem)
-        .map_err(err("josekit signer"))?;
-    let verifier = RS256
-        .verifier_from_pem(&fx.client_public_pem)
-        .map_err(err("josekit verifier"))?;
-    let encrypter = jwe::RSA_OAEP_256
-        .encrypter_from_pem(&fx.platform_public_pem)
-        .map_err(err("josekit encrypter"))?;
-    let decrypter = jwe::RSA_OAEP_256
-        .decrypter_from_pem(&fx.platform_private_pem)
-        .map_err(err("josekit decrypter"))?;
-    let mut header = JwsHeader::new();
-    header.set_token_type("JWT");
-    header.set_key_id(&fx.client_kid);
-    let mut jwe_header = JweHeader::new();
-    jwe_header.set_content_encryption("A256GCM");
-    jwe_header.set_key_id(&fx.platform_kid);
-    let sso_json =
-        chatseal::serde_json::to_vec(&json!({"sso_token": fx.sso_token})).map_err(err("json"))?;
-
-    let payload = |user_payload: Option<String>| -> Res<JwtPayload> {
-        // Integer times: josekit's set_issued_at / set_not_before always
-        // write floats (`1795435640.0`), and set_expires_at does for a
-        // time with a fraction; chatseal refuses non-integer NumericDates.
-        let now = now_secs();
-        let mut p = JwtPayload::new();
-        p.set_issuer(ISS);
-        p.set_subject(SUB);
-        p.set_audience(vec![AUD]);
-        for (name, t) in [("iat", now), ("nbf", now), ("exp", now + TTL)] {
-            p.set_claim(name, Some(json!(t))).map_err(err("josekit"))?;
-        }
-        p.set_jwt_id(random_jti()?);
-        p.set_claim("context", Some(context()))
-            .map_err(err("josekit"))?;
-        if let Some(up) = user_payload {
-            p.set_claim("user_payload", Some(Value::String(up)))
-                .map_err(err("josekit"))?;
-        }
-        Ok(p)
-    };
-    let mint = || -> Res<String> {
-        jwt::encode_with_signer(&payload(None)?, &header, &signer).map_err(err("josekit mint"))
-    };
-    let mint_jwe = || -> Res<String> {
-        let up =
-            jwe::serialize_compact(&sso_json, &jwe_header, &encrypter).map_err(err("josekit"))?;
-        jwt::encode_with_signer(&payload(Some(up))?, &header, &signer).map_err(err("josekit mint"))
-    };
-    let verify = |token: &str| -> Res<JwtPayload> {
-        let (p, _h) = jwt::decode_with_verifier(token, &verifier).map_err(err("josekit verify"))?;
-        let mut v = JwtPayloadValidator::new();
-        v.set_base_time(SystemTime::now());
-        v.set_issuer(ISS);
-        v.set_audience(AUD);
-        v.validate(&p).map_err(err("josekit claims"))?;
-        if p.expires_at().is_none() {
-            return Err("josekit: no exp".into());
-        }
-        black_box(p.subject());
-        Ok(p)
-    };
-    let verify_decrypt = |token: &str| -> Res<String> {
-        let p = verify(token)?;
-        let up = p
-            .claim("user_payload")
-            .and_then(Value::as_str)
-            .ok_or("no user_payload")?;
-        let (plain, _h) = jwe::deserialize_compact(up, &decrypter).map_err(err("josekit jwe"))?;
-        let m: Map<String, Value> =
-            chatseal::serde_json::from_slice(&plain).map_err(err("json"))?;
-        m.get("sso_token")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| "no sso_token".into())
-    };
-
-    verify(&fx.token)?;
-    if verify_decrypt(&fx.token_jwe)? != fx.sso_token {
-        return Err("josekit: wrong sso_token".into());
-    }
-    sample("josekit", "mint", &mint()?);
-    sample("josekit", "mint-jwe", &mint_jwe()?);
-
-    report("josekit", "mint", measure(secs, || mint().map(drop))?);
-    report(
-        "josekit",
-        "mint-jwe",
-        measure(secs, || mint_jwe().map(drop))?,
-    );
-    report(
-        "josekit",
-        "verify",
-        measure(secs, || verify(&fx.token).map(drop))?,
-    );
-    report(
-        "josekit",
-        "verify-decrypt",
-        measure(secs, || verify_decrypt(&fx.token_jwe).map(drop))?,
-    );
     Ok(())
 }
 
@@ -847,7 +737,6 @@ fn main() {
             match *imp {
                 "chatseal" => run_chatseal(&fx, s),
                 "jsonwebtoken" => run_jsonwebtoken(&fx, s),
-                "josekit" => run_josekit(&fx, s),
                 "aws-lc-rs" => run_aws_lc(&fx, s),
                 other => Err(format!("unknown implementation `{other}`")),
             }
@@ -860,7 +749,7 @@ fn main() {
             .and_then(|fx| profile(&fx, op, n.parse().map_err(|_| format!("bad count `{n}`"))?)),
         ["check", fx, samples] => Fixture::load(fx).and_then(|fx| check(&fx, samples)),
         _ => Err(
-            "usage: chatseal-bench-peers fixtures <file> | run <chatseal|jsonwebtoken|josekit|aws-lc-rs> \
+            "usage: chatseal-bench-peers fixtures <file> | run <chatseal|jsonwebtoken|aws-lc-rs> \
                   <fixture> <seconds> | extra <seconds> | threads <fixture> <seconds> | memory \
                   <fixture> <n> | profile <fixture> <op> <n> | check <fixture> <samples>"
                 .to_owned(),
