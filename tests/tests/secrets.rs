@@ -42,8 +42,7 @@ const WINDOW: usize = 16;
 /// Shaped like an IdP token, but with no common prefix (a real JWT header
 /// such as `eyJhbGciOiJSUzI1NiJ9` would match chatseal's own header), so
 /// every 16-character window of it is unique to it.
-const SSO: &str =
-    "idp-7Zq2.sso-Qm9iIGFuZCBBbGljZSBzaGFyZSBhIHNlY3JldA.c2lnbmF0dXJlLW9mLXRoZS1pZHA";
+const SSO: &str = "idp-7Zq2.sso-Qm9iIGFuZCBBbGljZSBzaGFyZSBhIHNlY3JldA.c2lnbmF0dXJlLW9mLXRoZS1pZHA";
 const PASSPHRASE: &str = "correct horse battery staple 7f3a9c";
 
 fn at(secs: u64) -> SystemTime {
@@ -530,4 +529,53 @@ fn key_errors_hold_no_secret() {
     assert!(errors
         .iter()
         .any(|(_, e)| e.kind() == ErrorKind::WrongPassphrase));
+}
+
+/// The secret holders added with tenant policies: API keys and the keys
+/// that seal tenant documents at rest.
+#[test]
+fn api_keys_and_config_keys_stay_redacted() {
+    use chatseal::{seal_config, unseal_config, ApiKey, ApiKeySlot, ConfigKeys};
+
+    let key = ApiKey::generate().unwrap();
+    let mut slot = ApiKeySlot::empty();
+    let slot_key = slot.generate().unwrap();
+    let base = "base-secret-0123456789abcdef-base-secret";
+    let purpose = "purpose-secret-fedcba9876543210-purpose";
+    let keys = ConfigKeys::new(SecretString::new(base), SecretString::new(purpose)).unwrap();
+    let document = r#"{"tenantId":"acme","clientSecret":"tenant-doc-secret-42-abcdefgh"}"#;
+    let sealed = seal_config(document, &keys).unwrap();
+    let other = ConfigKeys::new(
+        SecretString::new(base),
+        SecretString::new("another-purpose-secret-0000000000000"),
+    )
+    .unwrap();
+    let err = unseal_config(&sealed, &other).unwrap_err();
+    let mid = sealed.len() / 2;
+    let swap = if &sealed[mid..=mid] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swap}{}", &sealed[..mid], &sealed[mid + 1..]);
+    let err2 = unseal_config(&tampered, &keys).unwrap_err();
+
+    let mut needles = windows(key.expose_secret());
+    needles.extend(windows(slot_key.expose_secret()));
+    needles.extend(windows(base));
+    needles.extend(windows(purpose));
+    needles.extend(windows("tenant-doc-secret-42-abcdefgh"));
+    let secrets = Secrets { needles };
+    for (what, text) in [
+        ("ApiKey", format!("{key:?}")),
+        ("ApiKey hash", format!("{:?}", key.hash())),
+        ("ApiKeySlot", format!("{slot:?}")),
+        ("ConfigKeys", format!("{keys:?}")),
+        ("unseal with other keys", format!("{err} {err:?}")),
+        ("unseal tampered", format!("{err2} {err2:?}")),
+        ("sealed document", sealed.clone()),
+    ] {
+        secrets.assert_absent(what, &text);
+    }
+    assert!(format!("{key:?}").contains("[redacted]"));
+    assert!(format!("{keys:?}").contains("[redacted]"));
+    // The slot really holds the key (so the redaction is not vacuous).
+    assert!(slot.verify(slot_key.expose_secret()));
+    assert_eq!(unseal_config(&sealed, &keys).unwrap(), document);
 }
