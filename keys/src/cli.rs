@@ -7,10 +7,13 @@ const EXIT_CODES: &str = "\
 Exit codes:
   0  success
   1  a token or key was rejected, or a check failed (one line on stderr names it)
-  2  usage or configuration error (bad arguments, missing keyring, wrong passphrase, I/O)
+  2  usage or configuration error (bad arguments, missing keyring, wrong passphrase, I/O,
+     invalid tenant document)
 
 Secrets are never read from the command line: passphrases come from --passphrase-file
-or the CHATSEAL_PASSPHRASE environment variable, sso_tokens from --sso-token-file.
+or the CHATSEAL_PASSPHRASE environment variable, sso_tokens from --sso-token-file, the
+secrets of sealed tenant documents from EncryptionKeys__BaseSecret and
+EncryptionKeys__UniqueSecrets__TenantOidcSecretKey or --base-secret-file/--purpose-secret-file.
 
 Start here:
   chatseal quickstart";
@@ -52,11 +55,17 @@ IBM watsonx Orchestrate style (no iss/aud, wxo payload):
       --platform-key ibm-public.pem --payload-format wxo --sso-token-file token.txt")]
     Mint(MintArgs),
     /// Verify a token (and decrypt its sso_token); exit 1 names the failed check.
-    #[command(group(ArgGroup::new("keys").required(true).args(["jwks", "public_key", "dir"])))]
+    #[command(group(ArgGroup::new("keys").required(true).args(["jwks", "public_key", "dir", "tenant_config"])))]
     #[command(after_help = "\
 Example:
   chatseal verify --jwks jwks.json --iss https://host.example --aud chatseal-platform \\
       --decrypt-dir ./platform-keys --json \"$TOKEN\"
+
+With a tenant document (it decides providers, issuers, audiences, algorithms and the
+access rules; a sealed document opens with EncryptionKeys__BaseSecret and
+EncryptionKeys__UniqueSecrets__TenantOidcSecretKey from the environment, or with
+--base-secret-file/--purpose-secret-file):
+  chatseal verify --tenant-config tenant.json --participant user-42 --json \"$TOKEN\"
 
 On failure it prints one line such as
   chatseal: token rejected: expired: token expired at 2026-01-01T00:00:00Z (...)
@@ -71,6 +80,25 @@ Example:
 The output is labelled UNVERIFIED: anyone can write any claims; use `chatseal verify`
 to decide whether to trust a token.")]
     Inspect(InspectArgs),
+    /// Tenant documents: validate, seal and unseal them, build issuer URLs.
+    #[command(
+        subcommand,
+        after_help = "\
+A tenant document (JSON) lists the identity providers a tenant trusts and who may chat:
+  {\"tenantId\": \"acme\", \"providers\": {\"corp\": {\"issuer\": \"https://idp.acme.example\",
+   \"expectedAudience\": [\"chat\"], \"jwksUri\": \"https://idp.acme.example/jwks\",
+   \"allowedEmailDomains\": [\"acme.example\"]}}}
+Sealed documents are encrypted with AES-256-GCM under a key derived (HKDF-SHA256) from
+two secrets, read from EncryptionKeys__BaseSecret and
+EncryptionKeys__UniqueSecrets__TenantOidcSecretKey, or from --base-secret-file and
+--purpose-secret-file; never from the command line.
+
+Example:
+  chatseal tenant check --in tenant.json
+  chatseal tenant seal --in tenant.json --out tenant.sealed
+  chatseal verify --tenant-config tenant.sealed \"$TOKEN\""
+    )]
+    Tenant(TenantCommand),
     /// Walk through the whole flow: keys, token, JWKS, verify, decrypt.
     #[command(after_help = "\
 Example:
@@ -157,6 +185,117 @@ Examples:
   chatseal keys export-public --dir ./keys > client-public.pem
   chatseal keys export-public --dir ./platform-keys --format jwk")]
     ExportPublic(ExportPublicArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TenantCommand {
+    /// Validate a tenant document (plain or sealed) and summarise its providers.
+    #[command(after_help = "\
+Example:
+  chatseal tenant check --in tenant.json
+  chatseal tenant check --in tenant.sealed --json | jq '.providers[].issuer'
+
+A document with a typo (an unknown member), 0 or more than 5 providers, a missing
+issuer or an unknown or symmetric algorithm exits 2 with one line naming the member.")]
+    Check(TenantCheckArgs),
+    /// Encrypt a tenant document at rest (it is validated first).
+    #[command(after_help = "\
+Example:
+  export EncryptionKeys__BaseSecret=... EncryptionKeys__UniqueSecrets__TenantOidcSecretKey=...
+  chatseal tenant seal --in tenant.json --out tenant.sealed
+
+  chatseal tenant seal --in tenant.json --base-secret-file /run/secrets/base \\
+      --purpose-secret-file /run/secrets/tenant-oidc > tenant.sealed")]
+    Seal(TenantSealArgs),
+    /// Decrypt a sealed tenant document.
+    #[command(after_help = "\
+Example:
+  chatseal tenant unseal --in tenant.sealed --out tenant.json
+
+When the secrets differ from the ones it was sealed with, or the file was altered:
+  chatseal: sealed configuration rejected: config_keys_changed: the encryption keys may
+  have changed; re-save the configuration
+and exit 1.")]
+    Unseal(TenantUnsealArgs),
+    /// Print the OIDC issuer URL of a common identity provider.
+    #[command(after_help = "\
+Examples:
+  chatseal tenant issuer-url --provider entra --tenant 9188040d-6c67-4c5b-b112-36a304b66dad
+  chatseal tenant issuer-url --provider okta --domain dev-123.okta.com
+  chatseal tenant issuer-url --provider google")]
+    IssuerUrl(IssuerUrlArgs),
+}
+
+/// Where the secrets of a sealed tenant document come from.
+#[derive(Debug, Args)]
+pub(crate) struct SealKeysArg {
+    /// File holding the base secret (default: the EncryptionKeys__BaseSecret
+    /// environment variable).
+    #[arg(long, value_name = "FILE", requires = "purpose_secret_file")]
+    pub(crate) base_secret_file: Option<PathBuf>,
+    /// File holding the per-purpose secret (default: the
+    /// EncryptionKeys__UniqueSecrets__TenantOidcSecretKey environment variable).
+    #[arg(long, value_name = "FILE", requires = "base_secret_file")]
+    pub(crate) purpose_secret_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TenantCheckArgs {
+    /// The tenant document, plain JSON or sealed; `-` reads stdin.
+    #[arg(long = "in", value_name = "FILE")]
+    pub(crate) input: PathBuf,
+    #[command(flatten)]
+    pub(crate) secrets: SealKeysArg,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TenantSealArgs {
+    /// The plain tenant document; `-` reads stdin.
+    #[arg(long = "in", value_name = "FILE")]
+    pub(crate) input: PathBuf,
+    /// Write the sealed document atomically to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) secrets: SealKeysArg,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TenantUnsealArgs {
+    /// The sealed tenant document; `-` reads stdin.
+    #[arg(long = "in", value_name = "FILE")]
+    pub(crate) input: PathBuf,
+    /// Write the plain document atomically to FILE (mode 0600) instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) secrets: SealKeysArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProviderArg {
+    /// Microsoft Entra ID (needs --tenant).
+    Entra,
+    /// Okta's default authorization server (needs --domain).
+    Okta,
+    /// Google.
+    Google,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IssuerUrlArgs {
+    /// The identity provider.
+    #[arg(long, value_enum)]
+    pub(crate) provider: ProviderArg,
+    /// Entra directory (tenant) id or verified domain.
+    #[arg(long, conflicts_with = "domain")]
+    pub(crate) tenant: Option<String>,
+    /// Okta domain, e.g. dev-123.okta.com.
+    #[arg(long)]
+    pub(crate) domain: Option<String>,
 }
 
 /// `--dir`.
@@ -429,6 +568,21 @@ pub(crate) struct MintArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct VerifyArgs {
+    /// A tenant document (plain or sealed): it decides providers, keys,
+    /// issuers, audiences, algorithms and access rules.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["jwks", "public_key", "dir", "iss", "aud", "insecure_skip_iss",
+                              "insecure_skip_aud", "payload_format", "leeway"]
+    )]
+    pub(crate) tenant_config: Option<PathBuf>,
+    /// The chat request's participant id; it must equal the token's user id
+    /// (with --tenant-config).
+    #[arg(long, value_name = "ID")]
+    pub(crate) participant: Option<String>,
+    #[command(flatten)]
+    pub(crate) secrets: SealKeysArg,
     /// Trusted keys from a JWKS file.
     #[arg(long, value_name = "FILE")]
     pub(crate) jwks: Option<PathBuf>,

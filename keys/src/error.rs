@@ -3,7 +3,11 @@
 //! - 0: success;
 //! - 1: a token or key was rejected, or a check failed;
 //! - 2: usage or configuration error (arguments, missing or damaged keyring,
-//!   wrong or missing passphrase, I/O, lock held by another process).
+//!   wrong or missing passphrase, I/O, lock held by another process, an
+//!   invalid tenant document, a remote JWKS that cannot be fetched).
+//!
+//! A sealed tenant document that does not open with the configured secrets
+//! (`config_keys_changed`) is a failed check: exit 1.
 
 use chatseal::ErrorKind;
 
@@ -46,7 +50,8 @@ fn core_exit(kind: ErrorKind) -> u8 {
         | ErrorKind::Io
         | ErrorKind::ApiMisuse
         | ErrorKind::Internal
-        | ErrorKind::JwksUnavailable => EXIT_USAGE,
+        | ErrorKind::JwksUnavailable
+        | ErrorKind::InvalidConfig => EXIT_USAGE,
         // Every other kind is a token or key that was refused.
         _ => EXIT_REJECTED,
     }
@@ -68,6 +73,13 @@ impl CliError {
         let text = match self {
             Self::Usage(m) => format!("error: {m}"),
             Self::TokenRejected(e) => format!("token rejected: {}: {}", e.code(), e.message()),
+            Self::Core(e) if e.kind() == ErrorKind::ConfigKeysChanged => {
+                format!(
+                    "sealed configuration rejected: {}: {}",
+                    e.code(),
+                    e.message()
+                )
+            }
             Self::Core(e) if core_exit(e.kind()) == EXIT_REJECTED => {
                 format!("key rejected: {}: {}", e.code(), e.message())
             }
@@ -103,6 +115,15 @@ mod tests {
         assert_eq!(e.exit_code(), 2);
         let e = CliError::Core(chatseal::Error::new(ErrorKind::SampleKey, "x"));
         assert_eq!(e.exit_code(), 1);
+        let e = CliError::Core(chatseal::Error::new(ErrorKind::InvalidConfig, "x"));
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.line(), "chatseal: error: invalid_config: x");
+        let e = CliError::Core(chatseal::Error::new(ErrorKind::ConfigKeysChanged, "y"));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.line(),
+            "chatseal: sealed configuration rejected: config_keys_changed: y"
+        );
         assert_eq!(usage("u").exit_code(), 2);
         let k: CliError = chatseal_keys::Error::State("s".into()).into();
         assert_eq!(k.exit_code(), 2);

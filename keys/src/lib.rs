@@ -1229,6 +1229,22 @@ pub fn write_public_file(path: &Path, text: &str) -> Result<()> {
     fsio::replace_file(&dir, &name, text.as_bytes(), 0o644).map_err(io_err("write", path))
 }
 
+/// Writes `text` to `path` atomically like [`write_public_file`], mode
+/// 0600: for files only their owner should read, such as an unsealed tenant
+/// document.
+pub fn write_private_file(path: &Path, text: &str) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::State(format!("`{}` is not a file name", path.display())))?
+        .to_string_lossy()
+        .into_owned();
+    fsio::replace_file(&dir, &name, text.as_bytes(), 0o600).map_err(io_err("write", path))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
