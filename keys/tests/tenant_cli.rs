@@ -887,3 +887,134 @@ fn help_has_examples() {
     assert!(out.contains("--tenant-config"));
     assert!(out.contains("--participant"));
 }
+
+#[test]
+fn decrypt_dir_stdin_document_and_remote_jwks() {
+    let w = world();
+    // A platform keyring made by the CLI; the tenant names its active kid.
+    let ring = w.dir.join("platform-ring");
+    tc(
+        &[
+            "keys",
+            "init",
+            "--dir",
+            s(&ring),
+            "--use",
+            "enc",
+            "--bits",
+            "2048",
+        ],
+        &[],
+    )
+    .code(0);
+    let list = tc(&["keys", "list", "--dir", s(&ring), "--json"], &[])
+        .code(0)
+        .json();
+    let kid = list["keys"][0]["kid"].as_str().unwrap().to_owned();
+    let jwk = tc(
+        &[
+            "keys",
+            "export-public",
+            "--dir",
+            s(&ring),
+            "--format",
+            "jwk",
+        ],
+        &[],
+    )
+    .ok();
+    let public =
+        chatseal::PlatformEncryptionKey::from_jwk(&chatseal::Jwk::from_json(&jwk).unwrap())
+            .unwrap();
+
+    // The IdP's keys served over HTTP by a server on 127.0.0.1.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = jwks_of(&w.idp).to_string();
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let n = conn.read(&mut buf).unwrap();
+        let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+        write!(
+            conn,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+             connection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        request
+    });
+    let doc = json!({
+        "tenantId": "acme",
+        "providers": {"corp": {
+            "issuer": ISS,
+            "expectedAudience": [AUD],
+            "acceptedAlgorithms": ["ES256"],
+            "requireHttpsMetadata": false,
+            "jwksUri": format!("http://127.0.0.1:{port}/jwks.json"),
+            "decryptionKeys": [kid],
+            "requiredGroups": ["chat-users"]
+        }}
+    });
+    // The document arrives sealed on stdin (`--in -`).
+    let plain = write_doc(&w.dir, "remote.json", &doc);
+    let sealed = tc(&["tenant", "seal", "--in", s(&plain)], SECRETS).ok();
+    let mut c = cmd(&["tenant", "check", "--in", "-", "--json"]);
+    c.env(BASE_ENV, BASE)
+        .env(PURPOSE_ENV, PURPOSE)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    {
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sealed.as_bytes())
+            .unwrap();
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["sealed"], true);
+    let sealed_path = w.dir.join("remote.sealed");
+    fs::write(&sealed_path, &sealed).unwrap();
+
+    let issuer = Issuer::builder(w.idp.clone())
+        .issuer(ISS)
+        .audience(AUD)
+        .platform_key(public, PayloadFormat::Jwe)
+        .build()
+        .unwrap();
+    let token = issuer
+        .mint(
+            &TokenRequest::new("ana")
+                .claim("groups", json!(["chat-users"]))
+                .sso_token(SsoToken::new(SSO)),
+        )
+        .unwrap();
+    let v = tc(
+        &[
+            "verify",
+            "--tenant-config",
+            s(&sealed_path),
+            "--decrypt-dir",
+            s(&ring),
+            "--participant",
+            "ana",
+            "--json",
+            "--show-secrets",
+            &token,
+        ],
+        SECRETS,
+    )
+    .code(0)
+    .json();
+    assert_eq!(v["user_id"], "ana");
+    assert_eq!(v["sso_token"], SSO);
+    let request = server.join().unwrap();
+    assert!(request.starts_with("GET /jwks.json "), "{request}");
+}
