@@ -258,6 +258,7 @@ fn call<T>(
 fn run_all(lab: &Lab, cases: Vec<Case>) {
     let mut failures = Vec::new();
     let n = cases.len();
+    let mut slowest = (Duration::ZERO, String::new());
     for case in cases {
         let start = Instant::now();
         let outcome = catch_unwind(AssertUnwindSafe(|| (case.run)(lab)));
@@ -270,6 +271,9 @@ fn run_all(lab: &Lab, cases: Vec<Case>) {
         };
         if let Err(got) = got {
             failures.push(format!("{}: want {:?}, got {got}", case.attack, case.want));
+        }
+        if took > slowest.0 {
+            slowest = (took, case.attack.clone());
         }
         if took > TIME_BOUND {
             failures.push(format!(
@@ -284,7 +288,10 @@ fn run_all(lab: &Lab, cases: Vec<Case>) {
         failures.len(),
         failures.join("\n  ")
     );
-    eprintln!("{n} attack cases refused with their kinds");
+    eprintln!(
+        "{n} attack cases refused with their kinds; slowest {:?} ({})",
+        slowest.0, slowest.1
+    );
 }
 
 fn lab() -> &'static Lab {
