@@ -171,7 +171,11 @@ impl From<chatseal::Error> for ChatsealError {
             | ErrorKind::SampleKey => Self::KeyRejected { code, reason },
             ErrorKind::Io | ErrorKind::JwksUnavailable => Self::Io { code, reason },
             ErrorKind::ApiMisuse => Self::ApiMisuse { code, reason },
-            // `Internal`, configuration kinds, and kinds added later.
+            // Tenant-configuration kinds (that API is not bound), internal
+            // failures, and kinds added to chatseal later.
+            ErrorKind::InvalidConfig | ErrorKind::ConfigKeysChanged | ErrorKind::Internal => {
+                Self::Other { code, reason }
+            }
             _ => Self::Other { code, reason },
         }
     }
@@ -259,6 +263,11 @@ mod tests {
             (ErrorKind::JwksUnavailable, "Io"),
             (ErrorKind::ApiMisuse, "ApiMisuse"),
             (ErrorKind::Internal, "Other"),
+            (ErrorKind::InvalidConfig, "Other"),
+            (ErrorKind::ConfigKeysChanged, "Other"),
+            (ErrorKind::SampleKey, "KeyRejected"),
+            (ErrorKind::TokenTooLarge, "MalformedToken"),
+            (ErrorKind::PolicyDenied { rule: "r" }, "ClaimRejected"),
         ];
         for (kind, variant) in cases {
             let e: ChatsealError = chatseal::Error::new(kind, "m").into();

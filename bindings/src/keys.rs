@@ -244,6 +244,15 @@ pub fn client_keys_from_jwks(jwks_json: String) -> Result<Vec<Arc<ClientVerifyin
         .collect())
 }
 
+/// If the public key with this RFC 7638 `thumbprint` is one of the published
+/// sample keys (from RFCs, IBM's samples, jwt.io, ...), where it was
+/// published; such a key's private half is public and must never be
+/// trusted. `None` for any other key.
+#[uniffi::export]
+pub fn published_sample_key(thumbprint: String) -> Option<String> {
+    chatseal::published_sample_key(&thumbprint).map(str::to_owned)
+}
+
 /// A JWKS document (JSON text) publishing `keys`.
 #[uniffi::export]
 pub fn jwks_json(keys: Vec<Arc<ClientVerifyingKey>>) -> String {

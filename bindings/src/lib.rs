@@ -26,8 +26,8 @@ pub use error::{ChatsealError, Result};
 pub use issuer::Issuer;
 pub use keyring::{keyring_exists, KeyAlgorithm, KeyInfo, KeyState, KeyUse, Keyring, Promotion};
 pub use keys::{
-    client_keys_from_jwks, jwks_json, Algorithm, ClientSigningKey, ClientVerifyingKey,
-    PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
+    client_keys_from_jwks, jwks_json, published_sample_key, Algorithm, ClientSigningKey,
+    ClientVerifyingKey, PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
 };
 pub use verifier::{VerifiedToken, Verifier};
 

@@ -5,6 +5,7 @@ step."""
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from jwcrypto import jwk
@@ -145,3 +146,21 @@ def test_import_a_key_made_elsewhere(tmp_path):
     assert entry.imported and entry.state == KeyState.PENDING and entry.kid == outside.kid()
     with pytest.raises(ChatsealError):
         ring.import_pem(outside.private_pem(), KeyAlgorithm.RS256)  # already there
+
+
+SAMPLES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "sample-keys"
+
+
+def test_published_sample_keys_are_recognised_and_refused(tmp_path):
+    pem = (SAMPLES / "jwtio-rs256.key.pem").read_text()
+    sample = chatseal.ClientSigningKey.from_pem(pem, chatseal.Algorithm.RS256)
+    assert chatseal.published_sample_key(sample.thumbprint())
+    fresh = chatseal.ClientSigningKey.generate(chatseal.Algorithm.ES256)
+    assert chatseal.published_sample_key(fresh.thumbprint()) is None
+
+    ring = chatseal.Keyring.init(str(tmp_path / "k"), KeyAlgorithm.RS256, rsa_bits=2048)
+    with pytest.raises(ChatsealError.KeyRejected) as e:
+        ring.import_pem(pem, KeyAlgorithm.RS256)
+    assert e.value.code == "sample_key"
+    # A throwaway demo may opt in, explicitly.
+    assert ring.import_pem(pem, KeyAlgorithm.RS256, allow_sample_key=True).kid == sample.thumbprint()

@@ -41,6 +41,7 @@ from ._native.chatseal import (
     client_keys_from_jwks,
     jwks_json,
     keyring_exists,
+    published_sample_key,
 )
 
 
@@ -73,4 +74,5 @@ __all__ = [
     "client_keys_from_jwks",
     "jwks_json",
     "keyring_exists",
+    "published_sample_key",
 ]
