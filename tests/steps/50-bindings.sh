@@ -3,7 +3,8 @@
 #   1. a venv (.peers/bindings-venv) with the Python peers' requirements;
 #   2. `pip install ./bindings` into it (maturin builds the Rust library and
 #      the uniffi Python module), skipped while its inputs are unchanged;
-#   3. the pytest suite in bindings/tests (no test collected = failure);
+#   3. the pytest suite in bindings/tests (no test collected = failure), with
+#      the `chatseal` CLI built for the Python/CLI cross-checks;
 #   4. Kotlin and Swift sources generated from the built library by the
 #      workspace's uniffi-bindgen, checked for the exported API;
 #   5. a Kotlin smoke test (bindings/kotlin/Smoke.kt) compiled against the
@@ -75,6 +76,9 @@ so="$so_dir/libchatseal_ffi.so"
 [[ -f "$so" ]] || die "built library not found at $so"
 
 # ---------------------------------------------------------------- 3. pytest
+# The `chatseal` CLI, for the tests that cross-check Python and the CLI.
+cargo build --quiet -p chatseal-keys --bin chatseal
+export CHATSEAL_CLI="$target/debug/chatseal"
 say "pytest bindings/tests"
 set +e
 (cd bindings && "$py" -m pytest tests -q -p no:cacheprovider)
