@@ -124,44 +124,62 @@ struct Rate {
     cpu: Option<f64>,
 }
 
-/// This process's CPU time so far (user + system; Linux `/proc/self/stat`,
-/// in USER_HZ = 100 ticks per second).
-fn process_cpu_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// CPU time so far (user + system) from a Linux `stat` file, in USER_HZ =
+/// 100 ticks per second: `/proc/self/stat` for the process,
+/// `/proc/thread-self/stat` for the calling thread.
+fn cpu_secs(stat_file: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(stat_file).ok()?;
     let rest = &stat[stat.rfind(')')? + 1..];
     let f: Vec<&str> = rest.split_whitespace().collect();
     let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
     Some(ticks as f64 / 100.0)
 }
 
-/// Runs `f` for `secs` seconds after a warm-up; returns its rate. Any failed
-/// call aborts the measurement: a figure is only printed for work that
-/// succeeded every time.
-fn measure(secs: f64, mut f: impl FnMut() -> Res<()>) -> Res<Rate> {
+/// One timed loop: calls made, wall seconds, CPU seconds (of `stat_file`).
+struct Sample {
+    calls: u64,
+    wall: f64,
+    cpu: Option<f64>,
+}
+
+/// Runs `f` for `secs` seconds after a warm-up. Any failed call aborts the
+/// measurement: a figure is only printed for work that succeeded every time.
+fn sample_loop(secs: f64, stat_file: &str, mut f: impl FnMut() -> Res<()>) -> Res<Sample> {
     let warm = Duration::from_secs_f64((secs / 5.0).min(0.5));
     let start = Instant::now();
     while start.elapsed() < warm {
         f()?;
     }
     let limit = Duration::from_secs_f64(secs);
-    let cpu0 = process_cpu_secs();
+    let cpu0 = cpu_secs(stat_file);
     let start = Instant::now();
-    let mut n: u64 = 0;
+    let mut calls: u64 = 0;
     loop {
         f()?;
-        n += 1;
+        calls += 1;
         let el = start.elapsed();
         if el >= limit {
-            let cpu = match (cpu0, process_cpu_secs()) {
-                (Some(a), Some(b)) if b > a => Some(n as f64 / (b - a)),
+            let cpu = match (cpu0, cpu_secs(stat_file)) {
+                (Some(a), Some(b)) if b > a => Some(b - a),
                 _ => None,
             };
-            return Ok(Rate {
-                wall: n as f64 / el.as_secs_f64(),
+            return Ok(Sample {
+                calls,
+                wall: el.as_secs_f64(),
                 cpu,
             });
         }
     }
+}
+
+/// Single-threaded rate of `f` over `secs` seconds, per wall second and per
+/// second of the process's CPU time.
+fn measure(secs: f64, f: impl FnMut() -> Res<()>) -> Res<Rate> {
+    let s = sample_loop(secs, "/proc/self/stat", f)?;
+    Ok(Rate {
+        wall: s.calls as f64 / s.wall,
+        cpu: s.cpu.map(|c| s.calls as f64 / c),
+    })
 }
 
 /// `RESULT <impl> <op> <ops per wall second> <ops per CPU second | ->`.
@@ -610,27 +628,33 @@ fn extra(secs: f64) -> Res<()> {
     Ok(())
 }
 
-/// Total calls per wall second of `threads` threads each calling `f` for
-/// `secs` (no CPU figure: threads share the process's CPU time).
+/// `threads` threads each calling `f` for `secs`: total calls per wall
+/// second, and calls per second of the threads' own CPU time. On a busy
+/// machine the wall figure says little about scaling, but the CPU figure
+/// still shows contention: if two threads need more CPU per call than one
+/// (locks, shared cache lines), it drops.
 fn parallel(threads: usize, secs: f64, f: Arc<dyn Fn() -> Res<()> + Send + Sync>) -> Res<Rate> {
     let barrier = Arc::new(Barrier::new(threads));
     let handles: Vec<_> = (0..threads)
         .map(|_| {
             let f = Arc::clone(&f);
             let b = Arc::clone(&barrier);
-            std::thread::spawn(move || -> Res<f64> {
+            std::thread::spawn(move || -> Res<Sample> {
                 b.wait();
-                Ok(measure(secs, || f())?.wall)
+                sample_loop(secs, "/proc/thread-self/stat", || f())
             })
         })
         .collect();
-    let mut total = 0.0;
+    let (mut wall, mut calls, mut cpu) = (0.0, 0u64, Some(0.0));
     for h in handles {
-        total += h.join().map_err(|_| "thread panicked".to_owned())??;
+        let s = h.join().map_err(|_| "thread panicked".to_owned())??;
+        wall += s.calls as f64 / s.wall;
+        calls += s.calls;
+        cpu = cpu.zip(s.cpu).map(|(a, b)| a + b);
     }
     Ok(Rate {
-        wall: total,
-        cpu: None,
+        wall,
+        cpu: cpu.filter(|c| *c > 0.0).map(|c| calls as f64 / c),
     })
 }
 
