@@ -148,10 +148,6 @@ pub struct Claims {
     pub exp: i64,
     /// Token id.
     pub jti: Option<String>,
-    /// Plain, non-secret user attributes.
-    pub context: Option<Map<String, Value>>,
-    /// The encrypted payload as it appears in the token (ciphertext).
-    pub user_payload: Option<String>,
     all: Map<String, Value>,
 }
 
@@ -177,9 +173,13 @@ fn time_claim(map: &Map<String, Value>, name: &str) -> Result<Option<i64>> {
 }
 
 fn string_claim(map: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+    string_claim_ref(map, name).map(|s| s.map(str::to_owned))
+}
+
+fn string_claim_ref<'a>(map: &'a Map<String, Value>, name: &str) -> Result<Option<&'a str>> {
     match map.get(name) {
         None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(Error::new(
             ErrorKind::InvalidClaim,
             format!("claim `{name}` must be a string"),
@@ -217,16 +217,17 @@ impl Claims {
                 ))
             }
         };
-        let context = match all.get("context") {
-            None | Some(Value::Null) => None,
-            Some(Value::Object(m)) => Some(m.clone()),
+        // Checked here, read through `context()`: no copy on the hot path.
+        match all.get("context") {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
             Some(_) => {
                 return Err(Error::new(
                     ErrorKind::InvalidClaim,
                     "claim `context` must be a JSON object",
                 ))
             }
-        };
+        }
+        string_claim_ref(&all, "user_payload")?;
         Ok(Self {
             iss: string_claim(&all, "iss")?,
             sub: string_claim(&all, "sub")?,
@@ -235,10 +236,18 @@ impl Claims {
             nbf: time_claim(&all, "nbf")?,
             exp,
             jti: string_claim(&all, "jti")?,
-            context,
-            user_payload: string_claim(&all, "user_payload")?,
             all,
         })
+    }
+
+    /// Plain, non-secret user attributes (the `context` claim), if any.
+    pub fn context(&self) -> Option<&Map<String, Value>> {
+        self.all.get("context").and_then(Value::as_object)
+    }
+
+    /// The encrypted payload as it appears in the token (ciphertext), if any.
+    pub fn user_payload(&self) -> Option<&str> {
+        self.all.get("user_payload").and_then(Value::as_str)
     }
 
     /// Every claim of the token as JSON, registered ones included.

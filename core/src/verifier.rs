@@ -43,7 +43,7 @@ impl VerifiedToken {
 
     /// The plain `context` attributes, if any.
     pub fn context(&self) -> Option<&serde_json::Map<String, serde_json::Value>> {
-        self.claims.context.as_ref()
+        self.claims.context()
     }
 
     /// The decrypted sso_token, when the token carried one and the verifier
@@ -356,7 +356,7 @@ impl Verifier {
     pub fn verify_at(&self, token: &str, now: SystemTime) -> Result<VerifiedToken> {
         let (header, claims) = self.verify_signature(token)?;
         self.check_claims(&claims, unix_time(now))?;
-        let sso_token = match (&claims.user_payload, self.decryption.is_empty()) {
+        let sso_token = match (claims.user_payload(), self.decryption.is_empty()) {
             (Some(p), false) => payload::decrypt(&self.decryption, self.format, p)?,
             _ => None,
         };

@@ -36,7 +36,7 @@ fuzz_target!(|data: &[u8]| {
         serde_json::from_str(&text).expect("claims re-parse");
     assert_eq!(&back, verified.claims().all(), "claims do not round-trip");
     // No sso_token comes out of a token that carried no user_payload.
-    if verified.claims().user_payload.is_none() {
+    if verified.claims().user_payload().is_none() {
         assert!(verified.sso_token().is_none());
         assert!(!claims.contains_key("user_payload"));
     }

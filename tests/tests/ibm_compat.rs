@@ -275,7 +275,7 @@ fn check_ibm_token_in_chatseal(
     assert_eq!(claims.iat.map(|iat| claims.exp - iat), Some(3600), "{what}");
 
     // node-rsa cut the plaintext into ceil(len / (k - 42)) blocks of k bytes.
-    let payload = claims.user_payload.as_deref().expect("user_payload");
+    let payload = claims.user_payload().expect("user_payload");
     let k = usize::try_from(platform_bits / 8).expect("fits");
     let blocks = payload_len(sso).div_ceil(k - 42).max(1);
     assert_eq!(b64_decoded_len(payload), blocks * k, "{what}");
