@@ -40,16 +40,22 @@ for t in "${targets[@]}"; do
   [ "$jobs" -gt 1 ] && fork=(-fork="$jobs" -ignore_crashes=0)
   echo "==> $t: ${seconds}s, sanitizer $sanitizer, log $log"
   start=$(date +%s)
-  cargo fuzz run -s "$sanitizer" "$t" "target/corpus/$t" "corpus/$t" -- \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 "${fork[@]}" 2>&1 | tee "$log" | grep -E '^(#[0-9]+ +(pulse|DONE)|==|SUMMARY|thread)' || true
-  status=${PIPESTATUS[0]}
+  # CPU time of the fuzzer (user + system, children included), which is
+  # what "ran N CPU-minutes without a crash" means on a shared machine.
+  cpu_file=$(mktemp -p "$scratch")
+  status=0
+  { TIMEFORMAT='%U %S'; time cargo fuzz run -s "$sanitizer" "$t" "target/corpus/$t" "corpus/$t" -- \
+      -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 "${fork[@]}" >"$log" 2>&1; } 2>"$cpu_file" || status=$?
+  grep -E '^(#[0-9]+[[:space:]]+DONE|==[0-9]+==|SUMMARY|thread)' "$log" || true
   took=$(( $(date +%s) - start ))
+  cpu=$(awk '{printf "%.0f", $1 + $2}' "$cpu_file")
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   if [ "$status" -ne 0 ]; then
-    echo "!! $t FAILED after ${took}s; see $log and fuzz/artifacts/$t/"
+    echo "!! $t FAILED after ${took}s; see fuzz/$log and fuzz/artifacts/$t/"
     exit 1
   fi
-  summary+=("$(printf '%-18s %14s runs %8s s  (%d job(s))' "$t" "${runs:-?}" "$took" "$jobs")")
+  summary+=("$(printf '%-18s %14s runs %7s s wall %7s s CPU  (%s, %d job(s))' \
+    "$t" "${runs:-?}" "$took" "$cpu" "$sanitizer" "$jobs")")
 done
 printf '%s\n' "no crash:" "${summary[@]}"
