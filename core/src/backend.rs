@@ -692,6 +692,7 @@ pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) 
     okm.fill(out).map_err(|_| Error::internal("HKDF-SHA256"))
 }
 
+#[cfg(feature = "remote-jwks")]
 /// The TLS crypto provider for remote key fetches: rustls on aws-lc-rs (no
 /// `ring`).
 pub(crate) fn tls_crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {

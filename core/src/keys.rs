@@ -625,7 +625,7 @@ impl ClientSigningKey {
             (_, None, Some(p)) => PublicMaterial::Ec(p),
             _ => return Err(Error::internal("public key extraction")),
         };
-        let verifying = ClientVerifyingKey::new(public, alg, None)?;
+        let verifying = ClientVerifyingKey::new(public, Some(alg), None)?;
         Ok(Self {
             signer: Arc::new(signer),
             verifying,
@@ -706,17 +706,37 @@ fn rsa_padding(alg: Algorithm) -> Result<RsaPadding> {
 }
 
 struct VerifyingInner {
+    /// The algorithm the key states, or its type's default (RS256, ES256).
     alg: Algorithm,
-    kid: String,
+    /// Whether `alg` was stated (a JWK's `alg`, a PEM loaded for one
+    /// algorithm, a keyring entry) rather than defaulted from the key type.
+    stated: bool,
+    /// The key id its owner gave it (a JWK's `kid`, `with_kid`, a keyring).
+    declared_kid: Option<String>,
     thumbprint: String,
     public: PublicMaterial,
-    verifier: SigVerifier,
+    /// One parsed verifier per algorithm the key may be used with: the
+    /// stated one only, or every algorithm that fits the key type.
+    verifiers: Vec<(Algorithm, SigVerifier)>,
 }
 
 /// The host's public key that verifies its tokens: what the platform trusts.
 ///
-/// It knows its one algorithm; a token signed with another algorithm never
-/// verifies against it. Cloning is cheap.
+/// A key has two names. Its **thumbprint** (RFC 7638) is always there and
+/// names this key material and no other. Its **declared kid** is the one
+/// its owner gave it (a JWK's `kid`, [`ClientVerifyingKey::with_kid`], a
+/// keyring); a key loaded from PEM or from a JWK without `kid` has none.
+/// A [`Verifier`](crate::Verifier) picks keys by the token's `kid` as
+/// follows: a key that declares that kid, else a key with that thumbprint,
+/// else the keys that declare no kid (the kid is only a hint, RFC 7515
+/// §4.1.4; the signature decides).
+///
+/// A key either **states** its algorithm (loaded for one algorithm, or a JWK
+/// with `alg`) and is used with that one only, or states none (a JWK
+/// without `alg`, [`ClientVerifyingKey::from_spki_pem_without_alg`]) and may
+/// be used with every algorithm of the verifier's
+/// [`algorithms`](crate::VerifierBuilder::algorithms) that fits its type
+/// (RS256 and PS256 for RSA, ES256 for P-256). Cloning is cheap.
 ///
 /// # Examples
 ///
@@ -729,37 +749,51 @@ struct VerifyingInner {
 /// let jwk = public.to_jwk();
 /// assert_eq!(jwk.alg.as_deref(), Some("ES256"));
 /// assert_eq!(jwk.use_.as_deref(), Some("sig"));
+/// assert_eq!(public.declared_kid(), None);          // a PEM names no kid
+/// assert_eq!(public.kid(), public.thumbprint());    // so the thumbprint stands in
 /// # Ok::<(), chatseal::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct ClientVerifyingKey(Arc<VerifyingInner>);
 
 impl ClientVerifyingKey {
-    fn new(public: PublicMaterial, alg: Algorithm, kid: Option<String>) -> Result<Self> {
-        let verifier = match (&public, alg.is_rsa()) {
-            (PublicMaterial::Rsa(r), true) => SigVerifier::rsa(r, alg.sig_alg())?,
-            (PublicMaterial::Ec(p), false) => SigVerifier::p256(p)?,
-            (p, _) => {
+    /// A key for `alg` (stated) or, with `alg` `None`, for every algorithm
+    /// that fits the key type (its default first).
+    fn new(public: PublicMaterial, alg: Option<Algorithm>, kid: Option<String>) -> Result<Self> {
+        let fitting: &[Algorithm] = match &public {
+            PublicMaterial::Rsa(_) => &[Algorithm::RS256, Algorithm::PS256],
+            PublicMaterial::Ec(_) => &[Algorithm::ES256],
+        };
+        let algs: Vec<Algorithm> = match alg {
+            Some(a) if fitting.contains(&a) => vec![a],
+            Some(a) => {
                 return Err(Error::new(
                     ErrorKind::KeyRoleMismatch,
-                    format!("a {} key cannot be used with {alg}", p.describe()),
+                    format!("a {} key cannot be used with {a}", public.describe()),
                 ))
             }
+            None => fitting.to_vec(),
         };
-        let thumbprint = public.thumbprint();
-        let kid = match kid {
-            Some(k) => {
-                check_kid(&k)?;
-                k
-            }
-            None => thumbprint.clone(),
-        };
+        let verifiers = algs
+            .iter()
+            .map(|&a| {
+                let v = match &public {
+                    PublicMaterial::Rsa(r) => SigVerifier::rsa(r, a.sig_alg())?,
+                    PublicMaterial::Ec(p) => SigVerifier::p256(p)?,
+                };
+                Ok((a, v))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(k) = &kid {
+            check_kid(k)?;
+        }
         Ok(Self(Arc::new(VerifyingInner {
-            alg,
-            kid,
-            thumbprint,
+            alg: algs[0],
+            stated: alg.is_some(),
+            declared_kid: kid,
+            thumbprint: public.thumbprint(),
             public,
-            verifier,
+            verifiers,
         })))
     }
 
@@ -772,26 +806,54 @@ impl ClientVerifyingKey {
 
     /// Loads a DER `SubjectPublicKeyInfo` for `alg`.
     pub fn from_spki_der(der: &[u8], alg: Algorithm) -> Result<Self> {
-        Self::new(PublicMaterial::from_spki_der(der)?, alg, None)
+        Self::new(PublicMaterial::from_spki_der(der)?, Some(alg), None)
     }
 
-    /// Loads a public JWK. Its algorithm is the JWK's `alg`; an EC key without
-    /// `alg` is ES256 and an RSA key without `alg` is RS256. A `use` other
-    /// than `sig`, `key_ops` without `verify`, or private members are refused.
+    /// Loads an SPKI `PUBLIC KEY` PEM (or PKCS#1 `RSA PUBLIC KEY`) that
+    /// states no algorithm, as a platform receives a host's uploaded key.
+    /// The verifier's [`algorithms`](crate::VerifierBuilder::algorithms)
+    /// decide which of the algorithms that fit the key type it verifies
+    /// (RS256 and PS256 for RSA, ES256 for P-256); without that call, only
+    /// the type's default (RS256, ES256).
+    ///
+    /// ```
+    /// use chatseal::{Algorithm, ClientSigningKey, ClientVerifyingKey};
+    ///
+    /// let host = ClientSigningKey::generate_rsa(Algorithm::PS256, chatseal::RsaKeySize::Rsa2048)?;
+    /// let pem = host.verifying_key().to_spki_pem()?;
+    /// let key = ClientVerifyingKey::from_spki_pem_without_alg(&pem)?;
+    /// assert_eq!(key.stated_algorithm(), None);
+    /// assert!(key.fits(Algorithm::PS256) && key.fits(Algorithm::RS256));
+    /// assert!(!key.fits(Algorithm::ES256));
+    /// # Ok::<(), chatseal::Error>(())
+    /// ```
+    pub fn from_spki_pem_without_alg(pem_text: &str) -> Result<Self> {
+        let block = pem::decode_labelled(pem_text, &["PUBLIC KEY", "RSA PUBLIC KEY"])?;
+        Self::from_spki_der_without_alg(&block.der)
+    }
+
+    /// Loads a DER `SubjectPublicKeyInfo` that states no algorithm (see
+    /// [`ClientVerifyingKey::from_spki_pem_without_alg`]).
+    pub fn from_spki_der_without_alg(der: &[u8]) -> Result<Self> {
+        Self::new(PublicMaterial::from_spki_der(der)?, None, None)
+    }
+
+    /// Loads a public JWK. A JWK with `alg` is for that algorithm only; one
+    /// without `alg` states none (see the type's docs: the verifier's
+    /// algorithms decide; by default an RSA key is RS256, an EC key ES256).
+    /// Its `kid`, if any, is the key's declared kid. A `use` other than
+    /// `sig`, `key_ops` without `verify`, or private members are refused.
     pub fn from_jwk(jwk: &Jwk) -> Result<Self> {
         jwk.check_role(Role::Sig)?;
         let public = jwk.public_material()?;
         let alg = match jwk.alg.as_deref() {
-            Some(a) => a.parse::<Algorithm>().map_err(|e| {
+            Some(a) => Some(a.parse::<Algorithm>().map_err(|e| {
                 Error::new(
                     ErrorKind::KeyRoleMismatch,
                     format!("JWK `alg` is not a signature algorithm chatseal verifies: {e}"),
                 )
-            })?,
-            None => match public {
-                PublicMaterial::Rsa(_) => Algorithm::RS256,
-                PublicMaterial::Ec(_) => Algorithm::ES256,
-            },
+            })?),
+            None => None,
         };
         Self::new(public, alg, jwk.kid.clone())
     }
@@ -831,23 +893,49 @@ impl ClientVerifyingKey {
                 "JWKS holds no signature key chatseal can use",
             ));
         }
-        check_unique_kids(out.iter().map(|k| k.kid()))?;
+        check_unique_kids(out.iter().filter_map(|k| k.declared_kid()))?;
         Ok(out)
     }
 
-    /// The same key under another `kid`.
+    /// The same key with `kid` as its declared kid.
     pub fn with_kid(&self, kid: impl Into<String>) -> Result<Self> {
-        Self::new(self.0.public.clone(), self.0.alg, Some(kid.into()))
+        Self::new(
+            self.0.public.clone(),
+            self.stated_algorithm(),
+            Some(kid.into()),
+        )
     }
 
-    /// The key id.
+    /// The key id written to JWKs and token headers: the declared kid, or
+    /// the thumbprint when the key declares none.
     pub fn kid(&self) -> &str {
-        &self.0.kid
+        self.0.declared_kid.as_deref().unwrap_or(&self.0.thumbprint)
     }
 
-    /// The one algorithm this key verifies.
+    /// The kid the key's owner gave it, if any (`None` for a key loaded from
+    /// PEM or from a JWK without `kid`).
+    pub fn declared_kid(&self) -> Option<&str> {
+        self.0.declared_kid.as_deref()
+    }
+
+    /// The key's algorithm: the one it states, or its type's default (RS256
+    /// for RSA, ES256 for P-256) when it states none. A verifier built
+    /// without [`algorithms`](crate::VerifierBuilder::algorithms) accepts
+    /// exactly its keys' algorithms.
     pub fn algorithm(&self) -> Algorithm {
         self.0.alg
+    }
+
+    /// The algorithm the key states, if it states one.
+    pub fn stated_algorithm(&self) -> Option<Algorithm> {
+        self.0.stated.then_some(self.0.alg)
+    }
+
+    /// Whether a token signed with `alg` may be checked with this key: its
+    /// stated algorithm, or, when it states none, any algorithm that fits
+    /// its type.
+    pub fn fits(&self, alg: Algorithm) -> bool {
+        self.0.verifiers.iter().any(|(a, _)| *a == alg)
     }
 
     /// The RFC 7638 thumbprint.
@@ -868,9 +956,14 @@ impl ClientVerifyingKey {
         self.0.public.spki_der()
     }
 
-    /// The public JWK with `kid`, `use: sig` and `alg`.
+    /// The public JWK with `kid` (see [`ClientVerifyingKey::kid`]),
+    /// `use: sig`, and `alg` when the key states one.
     pub fn to_jwk(&self) -> Jwk {
-        self.0.public.jwk(&self.0.kid, "sig", self.0.alg.as_str())
+        let mut jwk = self.0.public.jwk(self.kid(), "sig", self.0.alg.as_str());
+        if !self.0.stated {
+            jwk.alg = None;
+        }
+        jwk
     }
 
     /// A JWKS of `keys`.
@@ -880,24 +973,35 @@ impl ClientVerifyingKey {
         }
     }
 
-    pub(crate) fn verify(&self, message: &[u8], sig: &[u8]) -> bool {
-        self.0.verifier.verify(message, sig)
+    /// Whether `sig` is a valid `alg` signature of `message` under this key
+    /// (false for an algorithm the key does not fit).
+    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> bool {
+        self.0
+            .verifiers
+            .iter()
+            .any(|(a, v)| *a == alg && v.verify(message, sig))
     }
 }
 
 impl fmt::Debug for ClientVerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientVerifyingKey")
-            .field("alg", &self.0.alg)
-            .field("kid", &self.0.kid)
+            .field("alg", &self.stated_algorithm())
+            .field("kid", &self.kid())
+            .field("declared_kid", &self.declared_kid().is_some())
             .field("key", &self.0.public.describe())
             .finish()
     }
 }
 
+/// Equal: the same key material, the same stated algorithm (or none) and
+/// the same [`ClientVerifyingKey::kid`].
 impl PartialEq for ClientVerifyingKey {
     fn eq(&self, other: &Self) -> bool {
-        self.0.alg == other.0.alg && self.0.kid == other.0.kid && self.0.public == other.0.public
+        self.stated_algorithm() == other.stated_algorithm()
+            && self.0.alg == other.0.alg
+            && self.kid() == other.kid()
+            && self.0.public == other.0.public
     }
 }
 

@@ -38,6 +38,16 @@
 //! ```
 //!
 //! All cryptography is done by aws-lc-rs, behind one internal module.
+//!
+//! # Cargo features
+//!
+//! - `remote-jwks` (default): `RemoteJwks` fetches key sets over HTTPS
+//!   (ureq, rustls on aws-lc-rs), and tenant documents may name `jwksUri` or
+//!   `authority`. A host backend that only mints can leave it out,
+//!   `chatseal = { version = "0.1", default-features = false }`, and
+//!   compiles no HTTP or TLS crate; tenant documents that need fetched keys
+//!   are then refused with [`ErrorKind::InvalidConfig`] ("built without
+//!   remote-jwks").
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -72,8 +82,10 @@ pub use idp::IdentityProvider;
 pub use issuer::{
     Issuer, IssuerBuilder, NeedsAudience, NeedsIssuer, Ready, TokenRequest, DEFAULT_TTL, MAX_TTL,
 };
+#[cfg(feature = "remote-jwks")]
+pub use jwks::RemoteJwks;
 pub use jwks::{
-    Clock, JwksOptions, KeySnapshot, ManualClock, RemoteJwks, SystemClock, DEFAULT_JWKS_COOLDOWN,
+    Clock, JwksOptions, KeySnapshot, ManualClock, SystemClock, DEFAULT_JWKS_COOLDOWN,
     DEFAULT_JWKS_MAX_AGE, DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_STALE_IF_ERROR,
     DEFAULT_JWKS_TIMEOUT,
 };

@@ -13,7 +13,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+#[cfg(feature = "remote-jwks")]
+use std::sync::Mutex;
 use std::time::SystemTime;
 
 use serde::Deserialize;
@@ -23,7 +25,9 @@ use crate::apikey::ApiKeySlot;
 use crate::dangerous::insecure_decode;
 use crate::encoding::parse_value;
 use crate::error::{Error, ErrorKind, Result};
-use crate::jwks::{check_url, JwksOptions, KeySnapshot, RemoteJwks};
+use crate::jwks::{check_url, JwksOptions};
+#[cfg(feature = "remote-jwks")]
+use crate::jwks::{KeySnapshot, RemoteJwks};
 use crate::keys::{truncate_for_message, Algorithm, ClientVerifyingKey, PlatformDecryptionKey};
 use crate::payload::PayloadFormat;
 use crate::secret::SsoToken;
@@ -216,6 +220,16 @@ fn lookup<'a>(claims: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// Why a tenant document that needs fetched keys is refused by a chatseal
+/// built without the `remote-jwks` feature.
+fn without_remote(member: &str) -> String {
+    format!(
+        "`{member}` needs keys fetched over HTTPS, but this chatseal was built without \
+         remote-jwks (enable the `remote-jwks` cargo feature, or give the keys inline with \
+         `jwks` or `publicKeyPem`)"
+    )
+}
+
 #[derive(Clone)]
 enum KeySpec {
     Inline(Vec<ClientVerifyingKey>),
@@ -301,6 +315,7 @@ impl ProviderConfig {
 /// ```
 /// use chatseal::TenantConfig;
 ///
+/// # #[cfg(feature = "remote-jwks")] { // `jwksUri` needs the default feature
 /// let config = TenantConfig::from_json(r#"{
 ///   "tenantId": "acme",
 ///   "providers": {
@@ -314,6 +329,7 @@ impl ProviderConfig {
 /// }"#)?;
 /// assert_eq!(config.tenant_id(), "acme");
 /// assert_eq!(config.providers()[0].algorithms(), &[chatseal::Algorithm::RS256]);
+/// # }
 ///
 /// // A typo is refused, not ignored.
 /// let err = TenantConfig::from_json(r#"{"tenantId": "acme", "provders": {}}"#).unwrap_err();
@@ -586,7 +602,7 @@ fn validate_provider(name: String, p: RawProvider) -> Result<ProviderConfig> {
             .map_err(|e| err(format!("`jwks`: {}", e.message())))?;
         let usable: Vec<_> = keys
             .into_iter()
-            .filter(|k| algorithms.contains(&k.algorithm()))
+            .filter(|k| algorithms.iter().any(|a| k.fits(*a)))
             .collect();
         if usable.is_empty() {
             return Err(err(format!(
@@ -596,30 +612,30 @@ fn validate_provider(name: String, p: RawProvider) -> Result<ProviderConfig> {
         KeySpec::Inline(usable)
     } else if let Some(u) = &p.jwks_uri {
         check_url(u, !require_https, "jwksUri").map_err(|e| err(e.message().to_owned()))?;
+        if !cfg!(feature = "remote-jwks") {
+            return Err(err(without_remote("jwksUri")));
+        }
         KeySpec::Uri(u.clone())
     } else if let Some(pem_text) = &p.public_key_pem {
-        let mut last = None;
-        let mut found = None;
-        for alg in &algorithms {
-            match ClientVerifyingKey::from_spki_pem(pem_text, *alg) {
-                Ok(k) => {
-                    found = Some(k);
-                    break;
+        // A PEM states no algorithm: `acceptedAlgorithms` decides.
+        let key = ClientVerifyingKey::from_spki_pem_without_alg(pem_text)
+            .map_err(|e| err(format!("`publicKeyPem`: {}", e.message())))?;
+        if !algorithms.iter().any(|a| key.fits(*a)) {
+            return Err(err(format!(
+                "`publicKeyPem` is not a public key for the accepted algorithms \
+                 {algorithms:?}: a {} key",
+                if key.fits(Algorithm::ES256) {
+                    "P-256"
+                } else {
+                    "RSA"
                 }
-                Err(e) => last = Some(e),
-            }
+            )));
         }
-        match found {
-            Some(k) => KeySpec::Inline(vec![k]),
-            None => {
-                return Err(err(format!(
-                    "`publicKeyPem` is not a public key for the accepted algorithms \
-                     {algorithms:?}: {}",
-                    last.map(|e| e.message().to_owned()).unwrap_or_default()
-                )))
-            }
-        }
+        KeySpec::Inline(vec![key])
     } else if let Some(a) = &p.authority {
+        if !cfg!(feature = "remote-jwks") {
+            return Err(err(without_remote("authority")));
+        }
         KeySpec::Discovery(a.clone())
     } else {
         return Err(err(
@@ -762,6 +778,7 @@ fn flatten(prefix: &str, map: &Map<String, Value>, out: &mut BTreeMap<String, Va
 
 enum Keys {
     Static(Verifier),
+    #[cfg(feature = "remote-jwks")]
     Remote {
         jwks: RemoteJwks,
         built: Mutex<Option<(u64, Arc<Verifier>)>>,
@@ -770,6 +787,8 @@ enum Keys {
 
 struct Provider {
     config: ProviderConfig,
+    /// For the verifiers built from each fetched key set.
+    #[cfg(feature = "remote-jwks")]
     decryption: Vec<PlatformDecryptionKey>,
     keys: Keys,
 }
@@ -794,6 +813,7 @@ fn build_verifier(
 }
 
 impl Provider {
+    #[cfg(feature = "remote-jwks")]
     fn remote_verifier(&self, snap: &KeySnapshot) -> Result<Arc<Verifier>> {
         let Keys::Remote { built, .. } = &self.keys else {
             return Err(Error::internal("provider has no remote keys"));
@@ -807,7 +827,7 @@ impl Provider {
         let usable: Vec<ClientVerifyingKey> = snap
             .keys()
             .iter()
-            .filter(|k| self.config.algorithms.contains(&k.algorithm()))
+            .filter(|k| self.config.algorithms.iter().any(|a| k.fits(*a)))
             .cloned()
             .collect();
         if usable.is_empty() {
@@ -831,8 +851,11 @@ impl Provider {
         kid: Option<&str>,
         now: SystemTime,
     ) -> Result<crate::VerifiedToken> {
+        #[cfg(not(feature = "remote-jwks"))]
+        let _ = kid; // only a remote key set refetches for an unknown kid
         match &self.keys {
             Keys::Static(v) => v.verify_at(token, now),
+            #[cfg(feature = "remote-jwks")]
             Keys::Remote { jwks, .. } => {
                 let snap = jwks.keys()?;
                 let v = self.remote_verifier(&snap)?;
@@ -957,23 +980,38 @@ impl TenantVerifier {
                     })
                     .collect::<Result<Vec<_>>>()?,
             };
-            let opts = JwksOptions {
+            #[cfg(feature = "remote-jwks")]
+            let opts = || JwksOptions {
                 allow_http: !c.require_https,
                 ..jwks.clone()
             };
             let keys = match &c.keys {
                 KeySpec::Inline(k) => Keys::Static(build_verifier(c, &decryption, k.clone())?),
+                #[cfg(feature = "remote-jwks")]
                 KeySpec::Uri(u) => Keys::Remote {
-                    jwks: RemoteJwks::new(u.clone(), opts)?,
+                    jwks: RemoteJwks::new(u.clone(), opts())?,
                     built: Mutex::new(None),
                 },
+                #[cfg(feature = "remote-jwks")]
                 KeySpec::Discovery(a) => Keys::Remote {
-                    jwks: RemoteJwks::discover(a.clone(), Some(c.issuer.clone()), opts)?,
+                    jwks: RemoteJwks::discover(a.clone(), Some(c.issuer.clone()), opts())?,
                     built: Mutex::new(None),
                 },
+                // Refused when the document was parsed; kept for a config
+                // built by a chatseal that had the feature.
+                #[cfg(not(feature = "remote-jwks"))]
+                KeySpec::Uri(_) | KeySpec::Discovery(_) => {
+                    let _ = jwks;
+                    return Err(config_error(format!(
+                        "provider `{}`: {}",
+                        c.name,
+                        without_remote("jwksUri")
+                    )));
+                }
             };
             providers.push(Provider {
                 config: c.clone(),
+                #[cfg(feature = "remote-jwks")]
                 decryption,
                 keys,
             });
@@ -1417,7 +1455,42 @@ pub fn authenticate(
     }
 }
 
-#[cfg(test)]
+/// The feature-off build: documents that need fetched keys are refused,
+/// inline keys work.
+#[cfg(all(test, not(feature = "remote-jwks")))]
+mod without_remote_tests {
+    use super::*;
+    use crate::ClientSigningKey;
+    use serde_json::json;
+
+    #[test]
+    fn fetched_keys_need_the_feature() {
+        for member in [
+            json!({"jwksUri": "https://idp.example/keys"}),
+            json!({"authority": "https://idp.example"}),
+        ] {
+            let mut p = json!({"issuer": "https://idp.example", "expectedAudience": "chat"});
+            for (k, v) in member.as_object().unwrap() {
+                p[k] = v.clone();
+            }
+            let doc = json!({"tenantId": "t1", "providers": {"corp": p}}).to_string();
+            let e = TenantConfig::from_json(&doc).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            assert!(e.message().contains("built without remote-jwks"), "{e}");
+        }
+        let k = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let jwks: Value =
+            serde_json::from_str(&ClientVerifyingKey::to_jwks([k.verifying_key()]).to_json())
+                .unwrap();
+        let doc = json!({"tenantId": "t1", "providers": {"corp": {
+            "issuer": "https://idp.example", "expectedAudience": "chat",
+            "acceptedAlgorithms": ["ES256"], "jwks": jwks}}});
+        let c = TenantConfig::from_json(&doc.to_string()).unwrap();
+        TenantVerifier::new(&c, &[]).unwrap();
+    }
+}
+
+#[cfg(all(test, feature = "remote-jwks"))]
 mod tests {
     use super::*;
     use crate::{ClientSigningKey, Issuer, TokenRequest};

@@ -147,8 +147,31 @@ impl VerifierBuilder<NeedsAudience> {
 }
 
 impl VerifierBuilder<Ready> {
-    /// Restrict the accepted algorithms (default: exactly those of the
-    /// trusted keys).
+    /// The algorithms the caller accepts (RFC 8725 §3.1). A token signed
+    /// with any other is refused, whatever the keys say. A key that states
+    /// its algorithm is used with that one only; a key that states none (a
+    /// PEM, a JWK without `alg`) with every listed algorithm that fits its
+    /// type (RS256 or PS256 for RSA, ES256 for P-256).
+    ///
+    /// Default: exactly the trusted keys' [`ClientVerifyingKey::algorithm`]s
+    /// (for a key that states none, its type's default: RS256, ES256).
+    ///
+    /// ```
+    /// use chatseal::*;
+    ///
+    /// // The host signs PS256 and registered its key as a bare PEM.
+    /// let host = ClientSigningKey::generate_rsa(Algorithm::PS256, RsaKeySize::Rsa2048)?;
+    /// let token = Issuer::builder(host.clone()).without_issuer().without_audience().build()?
+    ///     .mint(&TokenRequest::new("user-42"))?;
+    /// let pem = host.verifying_key().to_spki_pem()?;
+    /// let verifier = Verifier::builder([ClientVerifyingKey::from_spki_pem_without_alg(&pem)?])
+    ///     .dangerous_skip_issuer_check()
+    ///     .dangerous_skip_audience_check()
+    ///     .algorithms([Algorithm::PS256])
+    ///     .build()?;
+    /// assert_eq!(verifier.verify(&token)?.subject(), "user-42");
+    /// # Ok::<(), chatseal::Error>(())
+    /// ```
     pub fn algorithms(mut self, algs: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = Some(algs.into_iter().collect());
         self
@@ -210,17 +233,25 @@ impl VerifierBuilder<Ready> {
         if algorithms.is_empty() {
             return Err(Error::misuse("the verifier's algorithm list is empty"));
         }
-        if key_algs.is_disjoint(&algorithms) {
+        if !self
+            .keys
+            .iter()
+            .any(|k| algorithms.iter().any(|a| k.fits(*a)))
+        {
             return Err(Error::misuse(format!(
                 "no trusted key is for an allowed algorithm (keys: {key_algs:?}, allowed: {algorithms:?})"
             )));
         }
         let mut seen = BTreeSet::new();
-        for k in &self.keys {
-            if !seen.insert(k.kid()) {
+        for kid in self
+            .keys
+            .iter()
+            .filter_map(ClientVerifyingKey::declared_kid)
+        {
+            if !seen.insert(kid) {
                 return Err(Error::misuse(format!(
                     "two trusted keys share kid `{}`; key ids must be unique",
-                    k.kid()
+                    truncate_for_message(kid)
                 )));
             }
         }
@@ -436,50 +467,74 @@ impl Verifier {
         }
         let sig = b64url_decode(s, "token signature")?;
         let signing_input = &token.as_bytes()[..h.len() + 1 + p.len()];
+        let alg = header.alg;
         let verified = match header.kid.as_deref() {
             Some(kid) => {
-                let key = self.keys.iter().find(|k| k.kid() == kid).ok_or_else(|| {
-                    Error::new(
+                let candidates = self.keys_for_kid(kid, alg);
+                if candidates.is_empty() {
+                    return Err(Error::new(
                         ErrorKind::UnknownKeyId,
                         format!(
-                            "token kid `{}` names none of the verifier's {} trusted keys",
+                            "token kid `{}` names none of the verifier's {} trusted keys \
+                             (by declared kid or thumbprint), and no key without a kid of \
+                             its own is for {alg}",
                             truncate_for_message(kid),
                             self.keys.len()
                         ),
-                    )
-                })?;
-                if key.algorithm() != header.alg {
-                    return Err(Error::new(
-                        ErrorKind::AlgorithmNotAllowed,
-                        format!(
-                            "token algorithm {} differs from the algorithm {} of key `{}`",
-                            header.alg,
-                            key.algorithm(),
-                            truncate_for_message(kid)
-                        ),
                     ));
                 }
-                key.verify(signing_input, &sig)
+                let mut usable = candidates.iter().filter(|k| k.fits(alg)).peekable();
+                if usable.peek().is_none() {
+                    return Err(Error::new(
+                        ErrorKind::AlgorithmNotAllowed,
+                        match candidates[0].stated_algorithm() {
+                            Some(a) => format!(
+                                "token algorithm {alg} differs from the algorithm {a} of key `{}`",
+                                truncate_for_message(kid)
+                            ),
+                            None => format!(
+                                "token algorithm {alg} does not fit the type of key `{}`",
+                                truncate_for_message(kid)
+                            ),
+                        },
+                    ));
+                }
+                usable.any(|k| k.verify(alg, signing_input, &sig))
             }
             None => {
-                let mut candidates = self
-                    .keys
-                    .iter()
-                    .filter(|k| k.algorithm() == header.alg)
-                    .peekable();
+                let mut candidates = self.keys.iter().filter(|k| k.fits(alg)).peekable();
                 if candidates.peek().is_none() {
                     return Err(Error::new(
                         ErrorKind::NoMatchingKey,
-                        format!("token has no kid and no trusted key is for {}", header.alg),
+                        format!("token has no kid and no trusted key is for {alg}"),
                     ));
                 }
-                candidates.any(|k| k.verify(signing_input, &sig))
+                candidates.any(|k| k.verify(alg, signing_input, &sig))
             }
         };
         if !verified {
             return Err(Error::bad_signature());
         }
         Ok((header, p))
+    }
+
+    /// The trusted keys a token `kid` may name, in order of precedence: the
+    /// key that declares it (kids are unique), else the keys whose RFC 7638
+    /// thumbprint it is, else the keys that declare no kid and fit `alg`
+    /// (for them the kid is only a hint, RFC 7515 §4.1.4). Empty: the kid
+    /// names no key.
+    fn keys_for_kid(&self, kid: &str, alg: Algorithm) -> Vec<&ClientVerifyingKey> {
+        if let Some(k) = self.keys.iter().find(|k| k.declared_kid() == Some(kid)) {
+            return vec![k];
+        }
+        let by_thumbprint: Vec<_> = self.keys.iter().filter(|k| k.thumbprint() == kid).collect();
+        if !by_thumbprint.is_empty() {
+            return by_thumbprint;
+        }
+        self.keys
+            .iter()
+            .filter(|k| k.declared_kid().is_none() && k.fits(alg))
+            .collect()
     }
 
     fn check_claims(&self, c: &Claims, now: i64) -> Result<()> {
@@ -723,7 +778,16 @@ mod tests {
         );
 
         let other = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        // A key without a kid of its own is tried whatever the token's kid:
+        // the signature decides.
         let v = Verifier::builder([other.verifying_key().clone()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .build()
+            .unwrap();
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::InvalidSignature);
+        // A key that declares another kid is not.
+        let v = Verifier::builder([other.verifying_key().with_kid("other-1").unwrap()])
             .issuer("https://host.example")
             .audience("chat")
             .build()
@@ -751,6 +815,192 @@ mod tests {
         assert_eq!(
             kind(v.verify_at(&t, at(NOW))),
             ErrorKind::AlgorithmNotAllowed
+        );
+    }
+
+    fn rsa_key(alg: Algorithm) -> &'static ClientSigningKey {
+        static K: OnceLock<ClientSigningKey> = OnceLock::new();
+        let k = K.get_or_init(|| {
+            ClientSigningKey::generate_rsa(Algorithm::RS256, RsaKeySize::Rsa2048).unwrap()
+        });
+        // The same RSA key material, signing with `alg`.
+        static PS: OnceLock<ClientSigningKey> = OnceLock::new();
+        match alg {
+            Algorithm::PS256 => PS.get_or_init(|| {
+                let pem = k.to_pkcs8_pem().unwrap();
+                ClientSigningKey::from_pem(pem.expose_secret(), Algorithm::PS256).unwrap()
+            }),
+            _ => k,
+        }
+    }
+
+    /// A token from `key` whose header carries `kid`.
+    fn token_with_kid(key: &ClientSigningKey, kid: &str) -> String {
+        Issuer::builder(key.clone().with_kid(kid).unwrap())
+            .without_issuer()
+            .without_audience()
+            .build()
+            .unwrap()
+            .mint_at(&TokenRequest::new("u1"), at(NOW))
+            .unwrap()
+    }
+
+    /// A token from `key` with no kid in its header.
+    fn sign_without_kid(key: &ClientSigningKey) -> String {
+        let header = format!(r#"{{"alg":"{}","typ":"JWT"}}"#, key.algorithm());
+        let claims = format!(r#"{{"sub":"u1","iat":{NOW},"exp":{}}}"#, NOW + 600);
+        let msg = format!(
+            "{}.{}",
+            crate::encoding::b64url(header.as_bytes()),
+            crate::encoding::b64url(claims.as_bytes())
+        );
+        let sig = key.sign(msg.as_bytes()).unwrap();
+        format!("{msg}.{}", crate::encoding::b64url(&sig))
+    }
+
+    fn open_verifier(
+        keys: Vec<ClientVerifyingKey>,
+        algs: Option<&[Algorithm]>,
+    ) -> Result<Verifier> {
+        let b = Verifier::builder(keys)
+            .dangerous_skip_issuer_check()
+            .dangerous_skip_audience_check();
+        match algs {
+            Some(a) => b.algorithms(a.iter().copied()).build(),
+            None => b.build(),
+        }
+    }
+
+    #[test]
+    fn a_key_without_a_kid_of_its_own_is_not_defeated_by_the_token_kid() {
+        let host = rsa_key(Algorithm::RS256);
+        let pem = host.verifying_key().to_spki_pem().unwrap();
+        let from_pem = ClientVerifyingKey::from_spki_pem(&pem, Algorithm::RS256).unwrap();
+        assert_eq!(from_pem.declared_kid(), None);
+        let v = open_verifier(vec![from_pem.clone()], None).unwrap();
+        // Any kid the host chose, its thumbprint, or none at all.
+        for t in [
+            token_with_kid(host, "host-1"),
+            token_with_kid(host, host.thumbprint()),
+            sign_without_kid(host),
+        ] {
+            assert_eq!(v.verify_at(&t, at(NOW)).unwrap().subject(), "u1");
+        }
+        // The thumbprint names its key even when the key declares a kid
+        // (the issuer stamps the thumbprint, the JWKS says `host-1`).
+        let declared = from_pem.with_kid("host-1").unwrap();
+        let v = open_verifier(vec![declared.clone()], None).unwrap();
+        let t = token_with_kid(host, host.thumbprint());
+        assert_eq!(v.verify_at(&t, at(NOW)).unwrap().subject(), "u1");
+        // A key that declares a kid refuses any other kid.
+        let t = token_with_kid(host, "host-2");
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::UnknownKeyId);
+        // A declared kid names its key only: a token signed by the
+        // kid-less key but naming the declared one fails on the signature.
+        let other = ClientSigningKey::generate_rsa(Algorithm::RS256, RsaKeySize::Rsa2048).unwrap();
+        let v = open_verifier(
+            vec![
+                other.verifying_key().with_kid("a").unwrap(),
+                from_pem.clone(),
+            ],
+            None,
+        )
+        .unwrap();
+        let t = token_with_kid(host, "a");
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::InvalidSignature);
+        let t = token_with_kid(host, "b");
+        assert_eq!(v.verify_at(&t, at(NOW)).unwrap().subject(), "u1");
+        // Kid-less keys of another algorithm do not stand in: unknown kid.
+        let v = open_verifier(
+            vec![
+                es_key().verifying_key().clone(),
+                other.verifying_key().with_kid("a").unwrap(),
+            ],
+            None,
+        )
+        .unwrap();
+        let t = token_with_kid(host, "zzz");
+        assert_eq!(kind(v.verify_at(&t, at(NOW))), ErrorKind::UnknownKeyId);
+        // Declared kids must be unique; kid-less keys need not be.
+        assert_eq!(
+            open_verifier(
+                vec![
+                    declared.clone(),
+                    other.verifying_key().with_kid("host-1").unwrap()
+                ],
+                None
+            )
+            .unwrap_err()
+            .kind(),
+            ErrorKind::ApiMisuse
+        );
+        open_verifier(vec![from_pem.clone(), other.verifying_key().clone()], None).unwrap();
+    }
+
+    #[test]
+    fn algorithms_say_what_the_caller_accepts() {
+        let rs = rsa_key(Algorithm::RS256);
+        let ps = rsa_key(Algorithm::PS256);
+        let pem = rs.verifying_key().to_spki_pem().unwrap();
+        let unstated = ClientVerifyingKey::from_spki_pem_without_alg(&pem).unwrap();
+        assert_eq!(unstated.stated_algorithm(), None);
+        assert_eq!(unstated.algorithm(), Algorithm::RS256);
+        assert!(unstated.to_jwk().alg.is_none());
+        let rs_token = token_with_kid(rs, "k");
+        let ps_token = token_with_kid(ps, "k");
+
+        // Default: the key type's default algorithm only.
+        let v = open_verifier(vec![unstated.clone()], None).unwrap();
+        assert!(v.verify_at(&rs_token, at(NOW)).is_ok());
+        assert_eq!(
+            kind(v.verify_at(&ps_token, at(NOW))),
+            ErrorKind::AlgorithmNotAllowed
+        );
+        // The caller's set decides for a key that states no algorithm.
+        let v = open_verifier(vec![unstated.clone()], Some(&[Algorithm::PS256])).unwrap();
+        assert!(v.verify_at(&ps_token, at(NOW)).is_ok());
+        assert_eq!(
+            kind(v.verify_at(&rs_token, at(NOW))),
+            ErrorKind::AlgorithmNotAllowed
+        );
+        let both = [Algorithm::RS256, Algorithm::PS256];
+        let v = open_verifier(vec![unstated.clone()], Some(&both)).unwrap();
+        assert!(v.verify_at(&ps_token, at(NOW)).is_ok());
+        assert!(v.verify_at(&rs_token, at(NOW)).is_ok());
+        // ES256 does not fit an RSA key, whatever the set says.
+        assert_eq!(
+            open_verifier(vec![unstated.clone()], Some(&[Algorithm::ES256]))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ApiMisuse
+        );
+        // A JWK without `alg` states none, like a PEM.
+        let mut jwk = rs.verifying_key().to_jwk();
+        jwk.alg = None;
+        jwk.kid = Some("k".into());
+        let from_jwk = ClientVerifyingKey::from_jwk(&jwk).unwrap();
+        let v = open_verifier(vec![from_jwk], Some(&[Algorithm::PS256])).unwrap();
+        assert!(v.verify_at(&ps_token, at(NOW)).is_ok());
+        // A key that states its algorithm is used with that one only.
+        let stated = ClientVerifyingKey::from_spki_pem(&pem, Algorithm::RS256).unwrap();
+        let v = open_verifier(vec![stated.clone()], Some(&both)).unwrap();
+        assert!(v.verify_at(&rs_token, at(NOW)).is_ok());
+        // Named by its thumbprint: the key's algorithm refuses PS256.
+        let ps_named = token_with_kid(ps, ps.thumbprint());
+        assert_eq!(
+            kind(v.verify_at(&ps_named, at(NOW))),
+            ErrorKind::AlgorithmNotAllowed
+        );
+        // Named by another kid: no kid-less key is for PS256.
+        assert_eq!(
+            kind(v.verify_at(&ps_token, at(NOW))),
+            ErrorKind::UnknownKeyId
+        );
+        assert_eq!(
+            open_verifier(vec![stated], Some(&[Algorithm::PS256]))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::ApiMisuse
         );
     }
 

@@ -347,12 +347,15 @@ fn error_messages_hold_no_secret() {
         );
         fail(
             "unknown kid",
-            Verifier::builder([other_client.verifying_key().clone()])
-                .issuer("https://host.example")
-                .audience("chat")
-                .build()
-                .unwrap()
-                .verify_at(&token, at(NOW)),
+            Verifier::builder([other_client
+                .verifying_key()
+                .with_kid("another-kid")
+                .unwrap()])
+            .issuer("https://host.example")
+            .audience("chat")
+            .build()
+            .unwrap()
+            .verify_at(&token, at(NOW)),
         );
         fail(
             "bad signature",
