@@ -1,0 +1,326 @@
+//! `chatseal mint`, `verify` (with keys) and `inspect`.
+
+use super::*;
+
+// ---------------------------------------------------------------- tokens
+
+/// A platform public key from an SPKI PEM, a JWK/JWKS file, or a keyring folder.
+pub(super) fn load_platform_key(path: &Path) -> CliResult<PlatformEncryptionKey> {
+    if path.is_dir() {
+        return Ok(Keyring::open(path)?.encryption_key()?);
+    }
+    let text = read_file(path, "the platform key")?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with("-----BEGIN") {
+        return Ok(PlatformEncryptionKey::from_spki_pem(&text)?);
+    }
+    let v: Value = serde_json::from_str(&text).map_err(|e| {
+        usage(format!(
+            "`{}` is neither a PEM public key nor JSON: {e}",
+            path.display()
+        ))
+    })?;
+    if v.get("keys").is_some() {
+        Ok(PlatformEncryptionKey::from_jwks(&text)?)
+    } else {
+        Ok(PlatformEncryptionKey::from_jwk(&chatseal::Jwk::from_json(
+            &text,
+        )?)?)
+    }
+}
+
+pub(super) fn parse_claim(spec: &str) -> CliResult<(String, Value)> {
+    let (name, value) = spec
+        .split_once('=')
+        .ok_or_else(|| usage(format!("--claim `{spec}` is not NAME=JSON")))?;
+    let value: Value = serde_json::from_str(value).map_err(|e| {
+        usage(format!(
+            "--claim `{name}`: the value is not JSON ({e}); quote strings: --claim '{name}=\"text\"'"
+        ))
+    })?;
+    Ok((name.to_owned(), value))
+}
+
+pub(super) fn mint(a: MintArgs) -> CliResult {
+    if a.iss.is_none() && !a.without_iss {
+        return Err(usage(
+            "give --iss ISS (or --without-iss for an IBM-style token without an issuer)",
+        ));
+    }
+    if a.aud.is_none() && !a.without_aud {
+        return Err(usage(
+            "give --aud AUD (or --without-aud for an IBM-style token without an audience)",
+        ));
+    }
+    let pass = passphrase(&a.pass)?;
+    let ring = Keyring::open(&a.dir.dir)?;
+    let key = ring.signing_key(pass.as_ref())?;
+    let context = match &a.context {
+        None => None,
+        Some(c) => match serde_json::from_str::<Value>(c) {
+            Ok(v @ Value::Object(_)) => Some(v),
+            Ok(_) => return Err(usage("--context must be a JSON object")),
+            Err(e) => return Err(usage(format!("--context is not valid JSON: {e}"))),
+        },
+    };
+    let claims = a
+        .claim
+        .iter()
+        .map(|c| parse_claim(c))
+        .collect::<CliResult<Vec<_>>>()?;
+    let platform = a
+        .platform_key
+        .as_deref()
+        .map(load_platform_key)
+        .transpose()?;
+    let sso = match &a.sso_token_file {
+        None => None,
+        Some(f) => {
+            let mut t = read_file(f, "the sso_token")?;
+            chomp(&mut t);
+            if t.is_empty() {
+                return Err(usage("the sso_token file is empty"));
+            }
+            Some(SsoToken::new(t))
+        }
+    };
+    let kid = key.kid().to_owned();
+    let token = mint_token(
+        key,
+        a.iss.as_deref(),
+        a.aud.as_deref(),
+        a.ttl,
+        platform.map(|p| (p, payload_format(a.payload_format))),
+        &a.sub,
+        context,
+        claims,
+        sso,
+    )?;
+    if a.json {
+        let (_, claims) = insecure_decode(&token)?;
+        return emit_json(&json!({"token": token, "kid": kid, "exp": claims.get("exp")}));
+    }
+    emit(&format!("{token}\n"))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn mint_token(
+    key: ClientSigningKey,
+    iss: Option<&str>,
+    aud: Option<&str>,
+    ttl: Option<u64>,
+    platform: Option<(PlatformEncryptionKey, PayloadFormat)>,
+    sub: &str,
+    context: Option<Value>,
+    claims: Vec<(String, Value)>,
+    sso: Option<SsoToken>,
+) -> CliResult<String> {
+    let b = Issuer::builder(key);
+    let b = match iss {
+        Some(i) => b.issuer(i),
+        None => b.without_issuer(),
+    };
+    let mut b = match aud {
+        Some(a) => b.audience(a),
+        None => b.without_audience(),
+    };
+    if let Some(t) = ttl {
+        b = b.ttl(Duration::from_secs(t));
+    }
+    if let Some((p, f)) = platform {
+        b = b.platform_key(p, f);
+    }
+    let issuer = b.build()?;
+    let mut req = TokenRequest::new(sub);
+    if let Some(c) = context {
+        req = req.context(c);
+    }
+    if let Some(s) = sso {
+        req = req.sso_token(s);
+    }
+    for (k, v) in claims {
+        req = req.claim(k, v);
+    }
+    Ok(issuer.mint(&req)?)
+}
+
+pub(super) fn load_public_key(
+    path: &Path,
+    alg: Option<SigAlgArg>,
+) -> CliResult<ClientVerifyingKey> {
+    let pem = read_file(path, "the public key")?;
+    let alg = match alg {
+        Some(SigAlgArg::Rs256) => Algorithm::RS256,
+        Some(SigAlgArg::Ps256) => Algorithm::PS256,
+        Some(SigAlgArg::Es256) => Algorithm::ES256,
+        None => {
+            return match ClientVerifyingKey::from_spki_pem(&pem, Algorithm::ES256) {
+                Err(e) if e.kind() == ErrorKind::KeyRoleMismatch => {
+                    Ok(ClientVerifyingKey::from_spki_pem(&pem, Algorithm::RS256)?)
+                }
+                other => Ok(other?),
+            }
+        }
+    };
+    Ok(ClientVerifyingKey::from_spki_pem(&pem, alg)?)
+}
+
+/// The platform decryption keys of `--decrypt-key` / `--decrypt-dir`.
+pub(super) fn load_decryption_keys(
+    key: Option<&Path>,
+    dir: Option<&Path>,
+    pass: Option<&Passphrase>,
+) -> CliResult<Vec<PlatformDecryptionKey>> {
+    if let Some(f) = key {
+        let pem = chatseal::SecretString::new(read_file(f, "the decryption key")?);
+        Ok(vec![match pass {
+            Some(p) => PlatformDecryptionKey::from_encrypted_pem(pem.expose_secret(), p)?,
+            None => PlatformDecryptionKey::from_pem(pem.expose_secret())?,
+        }])
+    } else if let Some(d) = dir {
+        Ok(Keyring::open(d)?.decryption_keys(pass)?)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+pub(super) fn verify(a: VerifyArgs) -> CliResult {
+    if a.tenant_config.is_some() {
+        return verify_tenant(a);
+    }
+    if a.secrets.base_secret_file.is_some() {
+        return Err(usage(
+            "--base-secret-file and --purpose-secret-file open a sealed --tenant-config; \
+             give --tenant-config FILE",
+        ));
+    }
+    if a.participant.is_some() {
+        return Err(usage(
+            "--participant is checked against the user id a tenant document defines; \
+             give --tenant-config FILE",
+        ));
+    }
+    if a.iss.is_none() && !a.insecure_skip_iss {
+        return Err(usage(
+            "give --iss ISS; tokens without an issuer (IBM-style) need --insecure-skip-iss",
+        ));
+    }
+    if a.aud.is_none() && !a.insecure_skip_aud {
+        return Err(usage(
+            "give --aud AUD; tokens without an audience (IBM-style) need --insecure-skip-aud",
+        ));
+    }
+    let keys: Vec<ClientVerifyingKey> = if let Some(j) = &a.jwks {
+        ClientVerifyingKey::from_jwks(&read_file(j, "the JWKS")?)?
+    } else if let Some(p) = &a.public_key {
+        vec![load_public_key(p, a.alg)?]
+    } else if let Some(d) = &a.dir {
+        Keyring::open(d)?.verifying_keys()?
+    } else {
+        return Err(usage("give --jwks FILE, --public-key PEMFILE or --dir DIR"));
+    };
+    let pass = passphrase(&a.pass)?;
+    let decryption = load_decryption_keys(
+        a.decrypt_key.as_deref(),
+        a.decrypt_dir.as_deref(),
+        pass.as_ref(),
+    )?;
+    let token = read_token(a.token)?;
+    let b = Verifier::builder(keys);
+    let b = match &a.iss {
+        Some(i) => b.issuer(i.clone()),
+        None => b.dangerous_skip_issuer_check(),
+    };
+    let mut b = match &a.aud {
+        Some(x) => b.audience(x.clone()),
+        None => b.dangerous_skip_audience_check(),
+    };
+    if let Some(l) = a.leeway {
+        b = b.leeway(Duration::from_secs(l));
+    }
+    let decrypting = !decryption.is_empty();
+    if decrypting {
+        b = b.decryption_keys(decryption, payload_format(a.payload_format));
+    }
+    let verifier = b.build()?;
+    let verified = verifier.verify(&token).map_err(CliError::TokenRejected)?;
+    let header = verified.header();
+    let header_json = json!({"alg": header.alg.as_str(), "typ": header.typ, "kid": header.kid});
+    let sso_shown = verified.sso_token().map(|t| {
+        if a.show_secrets {
+            t.expose_secret().to_owned()
+        } else {
+            "[redacted]".to_owned()
+        }
+    });
+    if a.json {
+        let mut out = Map::new();
+        out.insert("valid".into(), json!(true));
+        out.insert("header".into(), header_json);
+        out.insert(
+            "claims".into(),
+            Value::Object(verified.claims().all().clone()),
+        );
+        if decrypting {
+            out.insert(
+                "user_payload".into(),
+                match &sso_shown {
+                    Some(s) => json!({ "sso_token": s }),
+                    None => Value::Null,
+                },
+            );
+        }
+        return emit_json(&Value::Object(out));
+    }
+    let mut out = format!(
+        "token OK: signature ({} key {}) and claims verified\n  sub: {}\n  expires: {}\nclaims:\n{}\n",
+        header.alg,
+        header.kid.as_deref().unwrap_or("(no kid)"),
+        verified.subject(),
+        time(Some(verified.claims().exp)),
+        serde_json::to_string_pretty(verified.claims().all()).unwrap_or_default()
+    );
+    match (&sso_shown, verified.sso_token()) {
+        (Some(s), Some(t)) if !a.show_secrets => out.push_str(&format!(
+            "sso_token: {s} ({} bytes; --show-secrets prints it)\n",
+            t.len()
+        )),
+        (Some(s), _) => out.push_str(&format!("sso_token: {s}\n")),
+        (None, _) if decrypting => out.push_str("sso_token: (none in this token)\n"),
+        _ => {}
+    }
+    emit(&out)
+}
+
+pub(super) fn inspect(a: InspectArgs) -> CliResult {
+    let token = read_token(a.token)?;
+    let (header, claims) = insecure_decode(&token).map_err(CliError::TokenRejected)?;
+    const LABEL: &str = "UNVERIFIED: decoded without checking the signature, expiry, issuer or \
+                         audience; anyone can write these values. Use `chatseal verify` to trust a token.";
+    if a.json {
+        return emit_json(&json!({
+            "verified": false,
+            "warning": LABEL,
+            "header": header,
+            "claims": claims,
+        }));
+    }
+    let mut out = format!(
+        "{LABEL}\nheader (UNVERIFIED):\n{}\nclaims (UNVERIFIED):\n{}\n",
+        serde_json::to_string_pretty(&header).unwrap_or_default(),
+        serde_json::to_string_pretty(&claims).unwrap_or_default()
+    );
+    if let Some(exp) = claims.get("exp").and_then(Value::as_i64) {
+        let now = chatseal_keys::unix_seconds(SystemTime::now());
+        out.push_str(&format!(
+            "exp {} ({})\n",
+            time(Some(exp)),
+            if exp > now {
+                format!("in {} s", exp - now)
+            } else {
+                format!("{} s ago", now - exp)
+            }
+        ));
+    }
+    emit(&out)
+}
