@@ -551,16 +551,18 @@ pub(crate) struct MintArgs {
     /// An extra claim, NAME=JSON (repeatable), e.g. --claim 'email_verified=true'.
     #[arg(long, value_name = "NAME=JSON")]
     pub(crate) claim: Vec<String>,
-    /// The platform's public key: an SPKI PEM, a JWK or JWKS file, or a
-    /// platform keyring folder.
+    /// The platform's public key that --sso-token-file is encrypted to: an
+    /// SPKI PEM, a JWK or JWKS file, or a platform keyring folder.
     #[arg(long, value_name = "FILE|DIR")]
     pub(crate) platform_key: Option<PathBuf>,
-    /// File holding the sso_token to encrypt into `user_payload`; `-` reads stdin.
-    #[arg(long, value_name = "FILE|-", requires = "platform_key")]
+    /// File holding the sso_token to encrypt into `user_payload`; `-` reads
+    /// stdin. Needs --platform-key.
+    #[arg(long, value_name = "FILE|-")]
     pub(crate) sso_token_file: Option<PathBuf>,
-    /// Format of `user_payload`.
-    #[arg(long, value_enum, default_value = "jwe")]
-    pub(crate) payload_format: FormatArg,
+    /// Format of `user_payload` (default jwe); needs --platform-key and
+    /// --sso-token-file.
+    #[arg(long, value_enum)]
+    pub(crate) payload_format: Option<FormatArg>,
     /// Print {"token", "kid", "exp"} as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -573,7 +575,7 @@ pub(crate) struct VerifyArgs {
     #[arg(
         long,
         value_name = "FILE",
-        conflicts_with_all = ["jwks", "public_key", "dir", "iss", "aud", "insecure_skip_iss",
+        conflicts_with_all = ["jwks", "public_key", "dir", "alg", "iss", "aud", "insecure_skip_iss",
                               "insecure_skip_aud", "payload_format", "leeway"]
     )]
     pub(crate) tenant_config: Option<PathBuf>,
@@ -584,14 +586,19 @@ pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub(crate) secrets: SealKeysArg,
     /// Trusted keys from a JWKS file.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["public_key", "dir"])]
     pub(crate) jwks: Option<PathBuf>,
-    /// A trusted SPKI public key PEM.
-    #[arg(long, value_name = "PEMFILE")]
+    /// A trusted SPKI public key PEM (it states no algorithm: see --alg).
+    #[arg(long, value_name = "PEMFILE", conflicts_with = "dir")]
     pub(crate) public_key: Option<PathBuf>,
-    /// The algorithm of --public-key (default: ES256 for an EC key, RS256 for RSA).
-    #[arg(long, value_enum, requires = "public_key")]
-    pub(crate) alg: Option<SigAlgArg>,
+    /// An algorithm you accept (repeatable); a token signed with any other is
+    /// refused. A key that states its algorithm (a JWKS entry with `alg`, a
+    /// keyring key) is used with that one only; a key that states none (a
+    /// PEM, a JWKS entry without `alg`) with every listed algorithm that fits
+    /// it (RS256 or PS256 for RSA, ES256 for P-256). Default: each key's
+    /// own, and RS256 for an RSA key / ES256 for an EC key that states none.
+    #[arg(long, value_enum, value_name = "ALG")]
+    pub(crate) alg: Vec<SigAlgArg>,
     /// Trusted keys: the published keys of a client keyring.
     #[arg(long, value_name = "DIR")]
     pub(crate) dir: Option<PathBuf>,
@@ -615,16 +622,18 @@ pub(crate) struct VerifyArgs {
     pub(crate) decrypt_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) pass: PassArg,
-    /// Format of `user_payload`.
-    #[arg(long, value_enum, default_value = "jwe")]
-    pub(crate) payload_format: FormatArg,
+    /// Format of `user_payload` (default jwe); needs --decrypt-key or
+    /// --decrypt-dir.
+    #[arg(long, value_enum)]
+    pub(crate) payload_format: Option<FormatArg>,
     /// Clock skew allowed for exp/nbf/iat, in seconds (default 60).
     #[arg(long, value_name = "S")]
     pub(crate) leeway: Option<u64>,
     /// Print {"header", "claims", "user_payload"} as JSON.
     #[arg(long)]
     pub(crate) json: bool,
-    /// Print the decrypted sso_token instead of `[redacted]`.
+    /// Print the decrypted sso_token instead of `[redacted]` (needs
+    /// --decrypt-key or --decrypt-dir).
     #[arg(long)]
     pub(crate) show_secrets: bool,
     /// The token (default: read from stdin).

@@ -39,10 +39,11 @@ pub(super) fn load_tenant(path: &Path, secrets: &SealKeysArg) -> CliResult<(Tena
         Ok((TenantConfig::from_json(&plain)?, true))
     } else {
         if secrets.base_secret_file.is_some() {
-            eprintln!(
-                "chatseal: warning: `{}` is not sealed; the secret files are not used",
+            return Err(usage(format!(
+                "--base-secret-file and --purpose-secret-file have no effect: `{}` is not \
+                 sealed",
                 path.display()
-            );
+            )));
         }
         Ok((TenantConfig::from_json(&text)?, false))
     }
@@ -52,6 +53,7 @@ pub(super) fn verify_tenant(a: VerifyArgs) -> CliResult {
     let Some(path) = &a.tenant_config else {
         return Err(usage("give --tenant-config FILE"));
     };
+    check_decrypt_flags(&a)?;
     let (config, _) = load_tenant(path, &a.secrets)?;
     let pass = passphrase(&a.pass)?;
     let decryption = load_decryption_keys(

@@ -42,6 +42,25 @@ pub(super) fn parse_claim(spec: &str) -> CliResult<(String, Value)> {
 }
 
 pub(super) fn mint(a: MintArgs) -> CliResult {
+    // Flags that would do nothing in this combination are usage errors.
+    if a.platform_key.is_some() && a.sso_token_file.is_none() {
+        return Err(usage(
+            "--platform-key has no effect without --sso-token-file: the platform key only \
+             encrypts the sso_token into `user_payload`",
+        ));
+    }
+    if a.sso_token_file.is_some() && a.platform_key.is_none() {
+        return Err(usage(
+            "--sso-token-file needs --platform-key: the sso_token is only ever sent encrypted \
+             to the platform's public key",
+        ));
+    }
+    if a.payload_format.is_some() && a.sso_token_file.is_none() {
+        return Err(usage(
+            "--payload-format has no effect without --platform-key and --sso-token-file \
+             (it is the format of the encrypted `user_payload`)",
+        ));
+    }
     if a.iss.is_none() && !a.without_iss {
         return Err(usage(
             "give --iss ISS (or --without-iss for an IBM-style token without an issuer)",
@@ -90,7 +109,12 @@ pub(super) fn mint(a: MintArgs) -> CliResult {
         a.iss.as_deref(),
         a.aud.as_deref(),
         a.ttl,
-        platform.map(|p| (p, payload_format(a.payload_format))),
+        platform.map(|p| {
+            (
+                p,
+                payload_format(a.payload_format.unwrap_or(FormatArg::Jwe)),
+            )
+        }),
         &a.sub,
         context,
         claims,
@@ -144,25 +168,15 @@ pub(super) fn mint_token(
     Ok(issuer.mint(&req)?)
 }
 
-pub(super) fn load_public_key(
-    path: &Path,
-    alg: Option<SigAlgArg>,
-) -> CliResult<ClientVerifyingKey> {
-    let pem = read_file(path, "the public key")?;
-    let alg = match alg {
-        Some(SigAlgArg::Rs256) => Algorithm::RS256,
-        Some(SigAlgArg::Ps256) => Algorithm::PS256,
-        Some(SigAlgArg::Es256) => Algorithm::ES256,
-        None => {
-            return match ClientVerifyingKey::from_spki_pem(&pem, Algorithm::ES256) {
-                Err(e) if e.kind() == ErrorKind::KeyRoleMismatch => {
-                    Ok(ClientVerifyingKey::from_spki_pem(&pem, Algorithm::RS256)?)
-                }
-                other => Ok(other?),
-            }
-        }
-    };
-    Ok(ClientVerifyingKey::from_spki_pem(&pem, alg)?)
+/// The algorithms of `--alg` (empty: the keys' own).
+pub(super) fn accepted_algorithms(algs: &[SigAlgArg]) -> Vec<Algorithm> {
+    algs.iter()
+        .map(|a| match a {
+            SigAlgArg::Rs256 => Algorithm::RS256,
+            SigAlgArg::Ps256 => Algorithm::PS256,
+            SigAlgArg::Es256 => Algorithm::ES256,
+        })
+        .collect()
 }
 
 /// The platform decryption keys of `--decrypt-key` / `--decrypt-dir`.
@@ -182,6 +196,39 @@ pub(super) fn load_decryption_keys(
     } else {
         Ok(Vec::new())
     }
+}
+
+/// Flags of `verify` that only mean something when a decryption key is
+/// given: without one they would be ignored, so they are usage errors.
+pub(super) fn check_decrypt_flags(a: &VerifyArgs) -> CliResult {
+    if a.decrypt_key.is_some() || a.decrypt_dir.is_some() {
+        return Ok(());
+    }
+    for (given, flag, what) in [
+        (
+            a.show_secrets,
+            "--show-secrets",
+            "prints the decrypted sso_token",
+        ),
+        (
+            a.payload_format.is_some(),
+            "--payload-format",
+            "is the format of the `user_payload` to decrypt",
+        ),
+        (
+            a.pass.passphrase_file.is_some(),
+            "--passphrase-file",
+            "opens the platform's private keys",
+        ),
+    ] {
+        if given {
+            return Err(usage(format!(
+                "{flag} has no effect without --decrypt-key FILE or --decrypt-dir DIR \
+                 (it {what})"
+            )));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn verify(a: VerifyArgs) -> CliResult {
@@ -210,10 +257,15 @@ pub(super) fn verify(a: VerifyArgs) -> CliResult {
             "give --aud AUD; tokens without an audience (IBM-style) need --insecure-skip-aud",
         ));
     }
+    check_decrypt_flags(&a)?;
     let keys: Vec<ClientVerifyingKey> = if let Some(j) = &a.jwks {
         ClientVerifyingKey::from_jwks(&read_file(j, "the JWKS")?)?
     } else if let Some(p) = &a.public_key {
-        vec![load_public_key(p, a.alg)?]
+        // A PEM states no algorithm: --alg (or the key type's default) decides.
+        vec![ClientVerifyingKey::from_spki_pem_without_alg(&read_file(
+            p,
+            "the public key",
+        )?)?]
     } else if let Some(d) = &a.dir {
         Keyring::open(d)?.verifying_keys()?
     } else {
@@ -238,9 +290,15 @@ pub(super) fn verify(a: VerifyArgs) -> CliResult {
     if let Some(l) = a.leeway {
         b = b.leeway(Duration::from_secs(l));
     }
+    if !a.alg.is_empty() {
+        b = b.algorithms(accepted_algorithms(&a.alg));
+    }
     let decrypting = !decryption.is_empty();
     if decrypting {
-        b = b.decryption_keys(decryption, payload_format(a.payload_format));
+        b = b.decryption_keys(
+            decryption,
+            payload_format(a.payload_format.unwrap_or(FormatArg::Jwe)),
+        );
     }
     let verifier = b.build()?;
     let verified = verifier.verify(&token).map_err(CliError::TokenRejected)?;
