@@ -21,6 +21,9 @@
 //                                                      -> {token}
 //   decrypt_payload {platform_private_pem, user_payload} -> {plaintext}
 //   verify          {client_public_pem, token}         -> {claims}
+//   jsonwebtoken_sign {alg, private_pem, kid?, claims}   -> {token}
+//                   plain `jsonwebtoken` signing (RS256/PS256/ES256), the
+//                   kid set with its `keyid` option, as Node hosts do
 
 "use strict";
 
@@ -84,6 +87,16 @@ const ops = {
       algorithms: ["RS256"],
     });
     return { claims };
+  },
+
+  jsonwebtoken_sign(req) {
+    const alg = need(req, "alg");
+    if (!["RS256", "PS256", "ES256"].includes(alg)) throw new Error(`unsupported alg "${alg}"`);
+    const claims = req.claims;
+    if (!claims || typeof claims !== "object" || Array.isArray(claims)) throw new Error("claims must be an object");
+    const options = { algorithm: alg };
+    if (req.kid !== undefined && req.kid !== null) options.keyid = String(req.kid);
+    return { token: jwt.sign(claims, need(req, "private_pem"), options) };
   },
 };
 
