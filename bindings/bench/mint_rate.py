@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import chatseal
 
 SECONDS = float(sys.argv[1]) if len(sys.argv) > 1 else 2.0
-CONTEXT = json.dumps({"name": "Ada", "email": "ada@example.com"})
+CONTEXT = {"name": "Ada", "email": "ada@example.com"}
 
 
 def rate(fn, seconds=SECONDS):
@@ -66,10 +66,10 @@ def main():
     issuer = chatseal.Issuer(key, issuer="https://host.example", audience="chat-platform",
                              platform_key=platform.encryption_key())
 
-    py_plain = rate(lambda: issuer.mint("user-42", context_json=CONTEXT))
-    py_sso = rate(lambda: issuer.mint("user-42", context_json=CONTEXT, sso_token="idp-token"))
+    py_plain = rate(lambda: issuer.mint("user-42", context=CONTEXT))
+    py_sso = rate(lambda: issuer.mint("user-42", context=CONTEXT, sso_token="idp-token"))
     cores = os.cpu_count() or 1
-    py_threads = threaded_rate(lambda: issuer.mint("user-42", context_json=CONTEXT), cores)
+    py_threads = threaded_rate(lambda: issuer.mint("user-42", context=CONTEXT), cores)
 
     result = {
         "alg": "RS256",

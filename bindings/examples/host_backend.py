@@ -49,11 +49,8 @@ def make_handler(issuer: chatseal.Issuer) -> Type[BaseHTTPRequestHandler]:
             if user is None:
                 return self.reply(401, {"error": "sign in first"})
             try:
-                token = issuer.mint(
-                    user["id"],
-                    context_json=json.dumps(user["context"]),
-                    sso_token=user["sso_token"],
-                )
+                token = issuer.mint(user["id"], context=user["context"],
+                                    sso_token=user["sso_token"])
             except chatseal.ChatsealError as e:
                 # The message names the setting at fault and holds no secret.
                 self.log_error("mint failed: %s (%s)", e.reason, e.code)

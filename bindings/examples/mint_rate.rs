@@ -76,10 +76,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None,
         false,
     )?;
+    // The context crosses the boundary as JSON text (Python's dict is
+    // serialised on its side).
     let context_json = context.to_string();
     let ffi_plain = rate(seconds, || {
         ffi_issuer
-            .mint("user-42".into(), Some(context_json.clone()), None, None)
+            .mint(
+                "user-42".into(),
+                Some(chatseal_ffi::JsonObject::new(context_json.clone())),
+                None,
+                None,
+            )
             .expect("mint");
     });
 

@@ -22,11 +22,12 @@ fun main() {
         decryptionKeys = listOf(platform),
     )
 
-    val token = issuer.mint("user-42", contextJson = """{"name":"Ada"}""", ssoToken = "idp-ü-東京")
+    // JSON objects are JSON text in Kotlin (a dict in Python).
+    val token = issuer.mint("user-42", context = """{"name":"Ada"}""", ssoToken = "idp-ü-東京")
     val v = verifier.verify(token)
     check(v.subject() == "user-42") { "subject: ${v.subject()}" }
     check(v.ssoToken() == "idp-ü-東京") { "sso_token did not round-trip" }
-    check(v.contextJson() == """{"name":"Ada"}""") { "context: ${v.contextJson()}" }
+    check(v.context() == """{"name":"Ada"}""") { "context: ${v.context()}" }
     check(!v.toString().contains("idp-ü")) { "toString leaks the sso_token" }
 
     // Error mapping: each kind arrives as its own subclass with code and reason.

@@ -3,10 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatseal::serde_json::{self, Map, Value};
+use chatseal::serde_json::Value;
 use chatseal::{SsoToken, TokenRequest};
 
 use crate::error::{misuse, Result};
+use crate::json::JsonObject;
 use crate::keys::{ClientSigningKey, PayloadFormat, PlatformEncryptionKey};
 
 /// Mints widget tokens. Build it once at start-up, then call `mint` for each
@@ -76,42 +77,33 @@ impl Issuer {
 
     /// Mints a token for the user `sub`, valid from now for the ttl.
     ///
-    /// - `context_json`: plain user attributes, a JSON object as text, put in
-    ///   the signed (readable) `context` claim.
+    /// - `context`: plain user attributes (a dict in Python), put in the
+    ///   signed, readable `context` claim.
     /// - `sso_token`: the on-behalf-of token, encrypted to the platform key
     ///   into `user_payload`.
-    /// - `extra_claims_json`: more claims, a JSON object as text; registered
-    ///   claims (`iss`, `sub`, `aud`, `iat`, `nbf`, `exp`, `jti`, `context`,
+    /// - `claims`: more claims (a dict in Python); registered claims (`iss`,
+    ///   `sub`, `aud`, `iat`, `nbf`, `exp`, `jti`, `context`,
     ///   `user_payload`) are refused.
-    #[uniffi::method(default(context_json = None, sso_token = None, extra_claims_json = None))]
+    #[uniffi::method(default(context = None, sso_token = None, claims = None))]
     pub fn mint(
         &self,
         sub: String,
-        context_json: Option<String>,
+        context: Option<JsonObject>,
         sso_token: Option<String>,
-        extra_claims_json: Option<String>,
+        claims: Option<JsonObject>,
     ) -> Result<String> {
         let mut req = TokenRequest::new(sub);
-        if let Some(c) = context_json {
-            req = req.context(Value::Object(json_object(&c, "context_json")?));
+        if let Some(c) = context {
+            req = req.context(Value::Object(c.into_map("context")?));
         }
         if let Some(t) = sso_token {
             req = req.sso_token(SsoToken::new(t));
         }
-        if let Some(e) = extra_claims_json {
-            for (k, v) in json_object(&e, "extra_claims_json")? {
+        if let Some(c) = claims {
+            for (k, v) in c.into_map("claims")? {
                 req = req.claim(k, v);
             }
         }
         Ok(self.0.mint(&req)?)
-    }
-}
-
-/// Parses caller-supplied JSON text that must be an object.
-fn json_object(text: &str, what: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(m)) => Ok(m),
-        Ok(_) => Err(misuse(format!("{what} must be a JSON object"))),
-        Err(e) => Err(misuse(format!("{what} is not valid JSON: {e}"))),
     }
 }

@@ -18,12 +18,14 @@
 
 mod error;
 mod issuer;
+mod json;
 mod keyring;
 mod keys;
 mod verifier;
 
 pub use error::{ChatsealError, Result};
 pub use issuer::Issuer;
+pub use json::JsonObject;
 pub use keyring::{keyring_exists, KeyAlgorithm, KeyInfo, KeyState, KeyUse, Keyring, Promotion};
 pub use keys::{
     client_keys_from_jwks, jwks_json, published_sample_key, Algorithm, ClientSigningKey,

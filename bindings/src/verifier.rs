@@ -3,9 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chatseal::serde_json::{self, json, Value};
+use chatseal::serde_json::{json, Map};
 
 use crate::error::{misuse, Result};
+use crate::json::JsonObject;
 use crate::keys::{Algorithm, ClientVerifyingKey, PayloadFormat, PlatformDecryptionKey};
 
 /// Verifies widget tokens and decrypts their sso_token. Build it once, then
@@ -134,11 +135,11 @@ impl VerifiedToken {
         self.0.subject().to_owned()
     }
 
-    /// The verified header as a JSON object (`alg`, and `kid`/`typ` when
-    /// present).
-    pub fn header_json(&self) -> String {
+    /// The verified header (`alg`, and `kid`/`typ` when present; a dict in
+    /// Python).
+    pub fn header(&self) -> JsonObject {
         let h = self.0.header();
-        let mut m = serde_json::Map::new();
+        let mut m = Map::new();
         m.insert("alg".into(), json!(h.alg.as_str()));
         if let Some(k) = &h.kid {
             m.insert("kid".into(), json!(k));
@@ -146,20 +147,18 @@ impl VerifiedToken {
         if let Some(t) = &h.typ {
             m.insert("typ".into(), json!(t));
         }
-        Value::Object(m).to_string()
+        m.into()
     }
 
-    /// Every claim as a JSON object, registered ones included
-    /// (`user_payload` stays the ciphertext it is in the token).
-    pub fn claims_json(&self) -> String {
-        Value::Object(self.0.claims().all().clone()).to_string()
+    /// Every claim, registered ones included (a dict in Python;
+    /// `user_payload` stays the ciphertext it is in the token).
+    pub fn claims(&self) -> JsonObject {
+        self.0.claims().all().clone().into()
     }
 
-    /// The plain `context` claim as a JSON object, if the token has one.
-    pub fn context_json(&self) -> Option<String> {
-        self.0
-            .context()
-            .map(|c| Value::Object(c.clone()).to_string())
+    /// The plain `context` claim (a dict in Python), if the token has one.
+    pub fn context(&self) -> Option<JsonObject> {
+        self.0.context().map(|c| c.clone().into())
     }
 
     /// The `kid` of the key that signed the token, if the header names one.

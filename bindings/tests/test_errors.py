@@ -2,7 +2,6 @@
 Rust error's stable code and its exact message."""
 
 import base64
-import json
 import time
 
 import pytest
@@ -163,10 +162,12 @@ def test_api_misuse(client_key):
         # An sso_token but no platform key to encrypt it to.
         lambda: plain.mint("u", sso_token="secret-sso"),
         # An extra claim that would overwrite a registered one.
-        lambda: plain.mint("u", extra_claims_json=json.dumps({"sub": "admin"})),
-        # Caller JSON that is not an object / not JSON.
-        lambda: plain.mint("u", context_json="[1, 2]"),
-        lambda: plain.mint("u", context_json="{not json"),
+        lambda: plain.mint("u", claims={"sub": "admin"}),
+        # A context or claims that is not a JSON object: a list, or JSON
+        # text where the dict itself belongs.
+        lambda: plain.mint("u", context=[1, 2]),
+        lambda: plain.mint("u", context='{"team": "blue"}'),
+        lambda: plain.mint("u", claims="{not json"),
         # An empty subject.
         lambda: plain.mint(""),
         # A ttl above IBM's maximum without allow_long_ttl.

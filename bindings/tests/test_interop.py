@@ -30,24 +30,24 @@ def jwcrypto_decrypt(compact: str, private_pem: str) -> dict:
 def test_python_mint_verified_by_rust_jwcrypto_and_pyjwt(issuer, verifier, client_key, platform_key):
     token = issuer.mint(
         "user-42",
-        context_json=json.dumps({"name": "Ada", "email": "ada@example.com"}),
+        context={"name": "Ada", "email": "ada@example.com"},
         sso_token="idp-token-123",
-        extra_claims_json=json.dumps({"tenant": "acme"}),
+        claims={"tenant": "acme"},
     )
 
     # The binding's own verifier (Rust).
     v = verifier.verify(token)
     assert v.subject() == "user-42"
-    assert json.loads(v.context_json()) == {"name": "Ada", "email": "ada@example.com"}
+    assert v.context() == {"name": "Ada", "email": "ada@example.com"}
     assert v.sso_token() == "idp-token-123"
     assert v.issuer() == ISS
     assert v.audiences() == [AUD]
     assert v.kid() == client_key.kid()
     assert v.algorithm() == chatseal.Algorithm.RS256
-    claims = json.loads(v.claims_json())
+    claims = v.claims()
     assert claims["tenant"] == "acme"
     assert claims["exp"] == v.expires_at() == v.issued_at() + 3600
-    assert json.loads(v.header_json()) == {"alg": "RS256", "kid": client_key.kid(), "typ": "JWT"}
+    assert v.header() == {"alg": "RS256", "kid": client_key.kid(), "typ": "JWT"}
 
     # jwcrypto: signature and claims with the public PEM, then the JWE with
     # the platform's private PEM.
@@ -73,7 +73,7 @@ def test_verify_what_jwcrypto_minted(client_key, platform_key, verifier):
     v = verifier.verify(token)
     assert v.subject() == "user-7"
     assert v.sso_token() == "from-jwcrypto"
-    assert json.loads(v.context_json()) == {"role": "admin"}
+    assert v.context() == {"role": "admin"}
 
 
 def test_verify_jwcrypto_key_from_jwks(platform_key):
@@ -103,12 +103,11 @@ def test_verify_what_pyjwt_minted_es256():
 def test_non_ascii_sso_token_and_context(issuer, verifier, platform_key, client_key):
     sso = "Grüße aus Zürich — 東京 🔐 \u00e9\u0301"
     context = {"name": "Åsa Øster", "city": "Kraków"}
-    token = issuer.mint("użytkownik-ß", context_json=json.dumps(context, ensure_ascii=False),
-                        sso_token=sso)
+    token = issuer.mint("użytkownik-ß", context=context, sso_token=sso)
     v = verifier.verify(token)
     assert v.sso_token() == sso
     assert v.subject() == "użytkownik-ß"
-    assert json.loads(v.context_json()) == context
+    assert v.context() == context
 
     claims = jwcrypto_verify(token, client_key.public_pem())
     assert jwcrypto_decrypt(claims["user_payload"], platform_key.private_pem()) == {"sso_token": sso}

@@ -17,7 +17,7 @@ def test_public_names_match_the_generated_module():
 def test_package_is_typed():
     assert (Path(chatseal.__file__).parent / "py.typed").is_file()
     sig = inspect.signature(chatseal.Issuer.mint)
-    assert list(sig.parameters) == ["self", "sub", "context_json", "sso_token", "extra_claims_json"]
+    assert list(sig.parameters) == ["self", "sub", "context", "sso_token", "claims"]
     assert sig.return_annotation in (str, "str")
 
 

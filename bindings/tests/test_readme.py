@@ -1,6 +1,5 @@
 """The Python examples of bindings/README.md run as written."""
 
-import json
 import re
 from pathlib import Path
 
@@ -27,7 +26,7 @@ def test_mint_example_runs(tmp_path, monkeypatch, client_key, platform_key):
                                  audiences=["chat-platform"], decryption_keys=[platform_key])
     v = verifier.verify(token)
     assert v.subject() == "user-42" and v.sso_token() == "idp-token"
-    assert json.loads(v.context_json()) == {"email": "ada@example.com"}
+    assert v.context() == {"email": "ada@example.com"}
 
 
 def test_verify_example_runs(issuer, client_key, platform_key):
@@ -42,11 +41,12 @@ def test_verify_example_runs(issuer, client_key, platform_key):
         "chatseal": chatseal,
         "host_jwks_json": chatseal.jwks_json([client_key.verifying_key()]),
         "platform_private_key": platform_key,
-        "raw": issuer.mint("user-9", sso_token="s-9"),
+        "raw": issuer.mint("user-9", context={"email": "u9@example.com"}, sso_token="s-9"),
         "log": Log(),
     }
     exec(compile(verify_block, str(README), "exec"), scope)
     assert scope["user"] == "user-9" and scope["sso"] == "s-9"
+    assert scope["email"] == "u9@example.com"
 
     scope["raw"] = "not-a-token"
     exec(compile(verify_block, str(README), "exec"), scope)

@@ -1,6 +1,5 @@
 """One Issuer and one Verifier shared by 8 Python threads at once."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -18,12 +17,12 @@ def test_mint_and_verify_from_8_threads(issuer, verifier):
         out = []
         for i in range(PER_THREAD):
             sub = f"user-{n}-{i}"
-            token = issuer.mint(sub, sso_token=f"sso-{n}-{i}",
-                                context_json=json.dumps({"thread": n}))
+            token = issuer.mint(sub, sso_token=f"sso-{n}-{i}", context={"thread": n})
             v = verifier.verify(token)
             assert v.subject() == sub
             assert v.sso_token() == f"sso-{n}-{i}"
-            out.append(json.loads(v.claims_json())["jti"])
+            assert v.context() == {"thread": n}
+            out.append(v.claims()["jti"])
         return out
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:

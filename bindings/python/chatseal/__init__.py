@@ -13,7 +13,10 @@ Host backend, once at start-up, then per request::
     platform = chatseal.PlatformEncryptionKey.from_pem(open("platform.pub.pem").read())
     issuer = chatseal.Issuer(key, issuer="https://host.example",
                              audience="chat-platform", platform_key=platform)
-    token = issuer.mint("user-42", sso_token=idp_token)
+    token = issuer.mint("user-42", context={"email": email}, sso_token=idp_token)
+
+`context` and `claims` are dicts (any Mapping of JSON values), and a
+`VerifiedToken`'s `claims()`, `context()` and `header()` are dicts.
 
 Errors are `ChatsealError` subclasses (`ChatsealError.Expired`,
 `ChatsealError.InvalidSignature`, ...) with `code` (stable, e.g. `expired`)
