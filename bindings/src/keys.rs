@@ -173,6 +173,16 @@ impl ClientSigningKey {
 // ---------------------------------------------------------------------------
 
 /// A host's public key that the platform trusts to verify its tokens.
+///
+/// A key either states its algorithm and is used with that one only, or
+/// states none (a PEM loaded with `algorithm=None`, a JWK without `alg`) and
+/// is used with every algorithm of the verifier's `algorithms` that fits its
+/// type (RS256 and PS256 for RSA, ES256 for P-256).
+///
+/// Its `kid()` is the kid its owner declared (a JWK's `kid`, `with_kid`, a
+/// keyring), or its thumbprint when it declares none. A verifier picks keys
+/// by the token's `kid`: a key that declares it, else the key with that
+/// thumbprint, else the keys that declare no kid (the signature decides).
 #[derive(Debug, uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct ClientVerifyingKey(pub(crate) chatseal::ClientVerifyingKey);
@@ -180,18 +190,23 @@ pub struct ClientVerifyingKey(pub(crate) chatseal::ClientVerifyingKey);
 #[uniffi::export]
 impl ClientVerifyingKey {
     /// Loads an SPKI `PUBLIC KEY` PEM (or PKCS#1 `RSA PUBLIC KEY`) for
-    /// `algorithm`.
+    /// `algorithm`. With `algorithm=None` the key states none, as a PEM a
+    /// host uploads does not: the verifier's `algorithms` decide (RS256 or
+    /// PS256 for an RSA key, ES256 for P-256; without `algorithms`, RS256 or
+    /// ES256).
     #[uniffi::constructor]
-    pub fn from_pem(pem: String, algorithm: Algorithm) -> Result<Arc<Self>> {
-        Ok(Arc::new(Self(chatseal::ClientVerifyingKey::from_spki_pem(
-            &pem,
-            algorithm.into(),
-        )?)))
+    pub fn from_pem(pem: String, algorithm: Option<Algorithm>) -> Result<Arc<Self>> {
+        let key = match algorithm {
+            Some(a) => chatseal::ClientVerifyingKey::from_spki_pem(&pem, a.into())?,
+            None => chatseal::ClientVerifyingKey::from_spki_pem_without_alg(&pem)?,
+        };
+        Ok(Arc::new(Self(key)))
     }
 
-    /// Loads one public JWK (JSON text). Without `algorithm` the JWK's own
-    /// `alg` decides (RS256 for RSA, ES256 for EC when it has none); with
-    /// `algorithm`, a JWK whose `alg` differs is refused.
+    /// Loads one public JWK (JSON text). Without `algorithm`, a JWK with
+    /// `alg` is for that algorithm and one without states none (the
+    /// verifier's `algorithms` decide); with `algorithm`, the key is for
+    /// that one and a JWK whose `alg` differs is refused.
     #[uniffi::constructor(default(algorithm = None))]
     pub fn from_jwk(jwk_json: String, algorithm: Option<Algorithm>) -> Result<Arc<Self>> {
         let jwk = Jwk::from_json(&jwk_json)?;
@@ -202,14 +217,21 @@ impl ClientVerifyingKey {
         Ok(Arc::new(Self(key)))
     }
 
-    /// The same key under another key id.
+    /// The same key with `kid` as its declared kid.
     pub fn with_kid(&self, kid: String) -> Result<Arc<Self>> {
         Ok(Arc::new(Self(self.0.with_kid(kid)?)))
     }
 
-    /// The key id.
+    /// The key id written to JWKs: the declared kid, or the thumbprint when
+    /// the key declares none.
     pub fn kid(&self) -> String {
         self.0.kid().to_owned()
+    }
+
+    /// The kid the key's owner gave it, if any (`None` for a key loaded from
+    /// PEM or from a JWK without `kid`).
+    pub fn declared_kid(&self) -> Option<String> {
+        self.0.declared_kid().map(str::to_owned)
     }
 
     /// The RFC 7638 thumbprint.
@@ -217,9 +239,15 @@ impl ClientVerifyingKey {
         self.0.thumbprint().to_owned()
     }
 
-    /// The one algorithm this key verifies.
+    /// The key's algorithm: the one it states, or its type's default (RS256
+    /// for RSA, ES256 for P-256) when it states none.
     pub fn algorithm(&self) -> Algorithm {
         self.0.algorithm().into()
+    }
+
+    /// The algorithm the key states, if it states one.
+    pub fn stated_algorithm(&self) -> Option<Algorithm> {
+        self.0.stated_algorithm().map(Algorithm::from)
     }
 
     /// The key as an SPKI `PUBLIC KEY` PEM.
@@ -227,7 +255,8 @@ impl ClientVerifyingKey {
         Ok(self.0.to_spki_pem()?)
     }
 
-    /// The key as a JWK (JSON text) with `kid`, `use: sig` and `alg`.
+    /// The key as a JWK (JSON text) with `kid`, `use: sig`, and `alg` when
+    /// the key states one.
     pub fn jwk_json(&self) -> String {
         self.0.to_jwk().to_json()
     }

@@ -30,8 +30,10 @@ impl Verifier {
     /// Builds a verifier that trusts `keys` (see `ClientVerifyingKey` and
     /// `client_keys_from_jwks`).
     ///
-    /// - `algorithms`: restrict accepted algorithms (default: those of the
-    ///   keys).
+    /// - `algorithms`: the algorithms accepted; a token signed with any other
+    ///   is refused. A key that states its algorithm is used with that one
+    ///   only, a key that states none with each listed algorithm that fits
+    ///   its type (default: exactly the keys' `algorithm()`s).
     /// - `leeway_seconds`: clock leeway for `exp`, `nbf`, `iat` (default 60).
     /// - `max_lifetime_seconds`: longest `exp - iat` (default 7100).
     /// - `max_token_size`: largest token in bytes (default 16 KiB).
