@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The bindings (bindings/, crate chatseal-ffi):
-#   1. a venv (.peers/bindings-venv) with the Python peers' requirements;
+#   1. a venv (.peers/bindings-venv) with the Python peers' requirements and
+#      mypy;
 #   2. `pip install ./bindings` into it (maturin builds the Rust library and
 #      the uniffi Python module), skipped while its inputs are unchanged;
 #   3. the pytest suite in bindings/tests (no test collected = failure), with
-#      the `chatseal` CLI built for the Python/CLI cross-checks;
+#      the `chatseal` CLI built for the Python/CLI cross-checks, then
+#      `mypy --strict` over the package's type stub, its Python helpers and
+#      the example backend;
 #   4. Kotlin and Swift sources generated from the built library by the
 #      workspace's uniffi-bindgen, checked for the exported API;
 #   5. a Kotlin smoke test (bindings/kotlin/Smoke.kt) compiled against the
@@ -30,6 +33,9 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 gen="$target/chatseal-bindings"
 require="${CHATSEAL_REQUIRE_PEERS:-0}"
 kotlin_version="2.4.20"
+# Only the bindings venv has mypy: the shared peers' requirements stay as
+# they are.
+mypy_pin="mypy==2.4.1"
 
 mkdir -p "$root/.peers"
 # One installer at a time, like tests/peers/install.sh.
@@ -39,14 +45,14 @@ if command -v flock >/dev/null 2>&1; then
 fi
 
 # ------------------------------------------------------------------ 1. venv
-want_venv="$( { cat tests/peers/requirements.txt; "$python" --version 2>&1; } | digest)"
+want_venv="$( { cat tests/peers/requirements.txt; echo "$mypy_pin"; "$python" --version 2>&1; } | digest)"
 if [[ -f "$venv/.stamp" && "$(cat "$venv/.stamp")" == "$want_venv" && -x "$venv/bin/python" ]]; then
   say "venv up to date ($venv)"
 else
   say "creating venv $venv"
   rm -rf "$venv"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/peers/requirements.txt "$mypy_pin"
   printf '%s\n' "$want_venv" >"$venv/.stamp"
 fi
 py="$venv/bin/python"
@@ -57,8 +63,9 @@ py="$venv/bin/python"
 want_pkg="$(
   {
     find core/src core/Cargo.toml keys/src keys/Cargo.toml bindings/src bindings/Cargo.toml bindings/pyproject.toml bindings/README.md \
-      bindings/python bindings/uniffi-bindgen Cargo.toml Cargo.lock \
-      -type f -not -path '*/__pycache__/*' -print0 | sort -z | xargs -0 sha256sum
+      bindings/uniffi.toml bindings/python bindings/uniffi-bindgen Cargo.toml Cargo.lock \
+      -type f -not -path '*/__pycache__/*' -not -path 'bindings/python/chatseal/_native/*' -print0 \
+      | sort -z | xargs -0 sha256sum
     "$py" --version 2>&1
   } | digest
 )"
@@ -89,6 +96,13 @@ if [[ $rc -eq 5 ]]; then
 elif [[ $rc -ne 0 ]]; then
   die "pytest failed (exit $rc)"
 fi
+
+# The stub is what type checkers read, so it is checked from the source tree
+# (MYPYPATH), not from the installed copy; the example type-checks against it.
+say "mypy --strict: the stub, chatseal/_json.py and examples/host_backend.py"
+(cd bindings && MYPYPATH=python "$py" -m mypy --strict --cache-dir "$target/mypy-cache" \
+  python/chatseal/__init__.pyi python/chatseal/_json.py examples/host_backend.py) \
+  || die "mypy --strict found type errors"
 
 # --------------------------------------------- 4. Kotlin and Swift sources
 rm -rf "$gen/kotlin" "$gen/swift"
