@@ -84,16 +84,16 @@ chmod 700 "$work"
 fixture="$work/fixture.json" # throwaway keys, deleted on exit
 "$peers" fixtures "$fixture"
 
-# The Python binding, when it has landed: built into its own venv in .peers.
+# The Python binding, when it has landed: a release wheel installed into its
+# own venv in .peers, as users install it. Nothing is written into the source
+# tree (`maturin develop` would build in place into bindings/python/).
 py_binding=""
 if [[ -f bindings/pyproject.toml ]]; then
   venv="$root/.peers/bench-venv"
-  if [[ ! -x "$venv/bin/python" ]]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check maturin
-  fi
-  say "building the Python binding (maturin, release)"
-  if (cd bindings && VIRTUAL_ENV="$venv" "$venv/bin/maturin" develop --release --quiet >&2); then
+  [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+  say "building the Python binding (pip install ./bindings: maturin, release)"
+  if "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --force-reinstall \
+    --no-deps ./bindings >&2; then
     py_binding="$venv/bin/python"
   else
     say "the Python binding did not build; its row is left out"
