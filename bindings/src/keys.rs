@@ -15,6 +15,8 @@ pub enum Algorithm {
     PS256,
     /// ECDSA on P-256 with SHA-256.
     ES256,
+    /// Ed25519 (JOSE `Ed25519`, RFC 9864; `EdDSA` accepted on verify).
+    Ed25519,
 }
 
 impl From<Algorithm> for chatseal::Algorithm {
@@ -23,6 +25,7 @@ impl From<Algorithm> for chatseal::Algorithm {
             Algorithm::RS256 => Self::RS256,
             Algorithm::PS256 => Self::PS256,
             Algorithm::ES256 => Self::ES256,
+            Algorithm::Ed25519 => Self::Ed25519,
         }
     }
 }
@@ -33,6 +36,7 @@ impl From<chatseal::Algorithm> for Algorithm {
             chatseal::Algorithm::RS256 => Self::RS256,
             chatseal::Algorithm::PS256 => Self::PS256,
             chatseal::Algorithm::ES256 => Self::ES256,
+            chatseal::Algorithm::Ed25519 => Self::Ed25519,
         }
     }
 }

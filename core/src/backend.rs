@@ -18,6 +18,12 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 
+mod ec;
+pub(crate) use ec::{
+    aes256kw_unwrap, aes256kw_wrap, concat_kdf, ecdh_ephemeral, Curve, EcdhPrivate, EcdhPublic,
+    Ed25519Public,
+};
+
 /// The DER prefix of a P-256 `SubjectPublicKeyInfo` holding an uncompressed
 /// point: what precedes the 65 point bytes.
 const P256_SPKI_PREFIX: [u8; 26] = [
@@ -226,6 +232,15 @@ impl EcPublic {
     /// Parses a DER `SubjectPublicKeyInfo` or an uncompressed SEC1 point and
     /// checks that it is a valid point on P-256.
     pub(crate) fn from_der_or_point(bytes: &[u8]) -> Result<Self> {
+        // A DER key must name the curve (RFC 5480 `namedCurve`): explicit
+        // curve parameters are refused even when they describe P-256
+        // (Wycheproof's "unnamed curve" vectors).
+        if bytes.first() == Some(&0x30) && EcPublic::explicit_curve_parameters(bytes) {
+            return Err(Error::invalid_key(
+                "EC public key gives explicit curve parameters; only the named curve P-256 \
+                 (OID 1.2.840.10045.3.1.7) is accepted",
+            ));
+        }
         let parsed = ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, bytes).map_err(
             |e| match e.to_string().as_str() {
                 "WrongAlgorithm" | "UnexpectedError" if bytes.first() == Some(&0x30) => Error::new(
@@ -249,6 +264,16 @@ impl EcPublic {
         Ok(Self { point })
     }
 
+    /// Whether a DER SPKI's `id-ecPublicKey` algorithm is followed by
+    /// explicit `ECParameters` (a SEQUENCE) instead of a named-curve OID.
+    fn explicit_curve_parameters(der: &[u8]) -> bool {
+        const EC_PUBLIC_KEY: [u8; 9] = [0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+        der.windows(EC_PUBLIC_KEY.len())
+            .position(|w| w == EC_PUBLIC_KEY)
+            .and_then(|i| der.get(i + EC_PUBLIC_KEY.len()))
+            .is_some_and(|tag| *tag == 0x30)
+    }
+
     /// DER `SubjectPublicKeyInfo`.
     pub(crate) fn spki_der(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(91);
@@ -270,6 +295,7 @@ impl EcPublic {
 pub(crate) enum Signer {
     Rsa(RsaKeyPair, RsaPadding),
     Ec(EcdsaKeyPair),
+    Ed25519(signature::Ed25519KeyPair),
 }
 
 impl Signer {
@@ -283,6 +309,20 @@ impl Signer {
         let pair = EcdsaKeyPair::generate(&signature::ECDSA_P256_SHA256_FIXED_SIGNING)
             .map_err(|_| Error::internal("P-256 key generation"))?;
         Ok(Self::Ec(pair))
+    }
+
+    pub(crate) fn generate_ed25519() -> Result<Self> {
+        Ok(Self::Ed25519(ec::ed25519_generate()?))
+    }
+
+    /// From PKCS#8 (v1 or v2) DER holding an Ed25519 key.
+    pub(crate) fn ed25519_from_der(der: &[u8]) -> Result<Self> {
+        Ok(Self::Ed25519(ec::ed25519_from_pkcs8(der)?))
+    }
+
+    /// Whether PKCS#8 DER holds an Ed25519 key (by its algorithm OID).
+    pub(crate) fn pkcs8_is_ed25519(der: &[u8]) -> bool {
+        ec::pkcs8_is_ed25519(der)
     }
 
     /// From PKCS#8 `PrivateKeyInfo` (or PKCS#1 `RSAPrivateKey` when
@@ -324,6 +364,7 @@ impl Signer {
             Self::Ec(pair) => pair
                 .to_pkcs8v1()
                 .map(|d| Zeroizing::new(d.as_ref().to_vec())),
+            Self::Ed25519(pair) => return ec::ed25519_to_pkcs8(pair),
         };
         der.map_err(|_| Error::internal("private key encoding"))
     }
@@ -337,7 +378,14 @@ impl Signer {
                     e: p.exponent().big_endian_without_leading_zero().to_vec(),
                 })
             }
-            Self::Ec(_) => None,
+            Self::Ec(_) | Self::Ed25519(_) => None,
+        }
+    }
+
+    pub(crate) fn ed25519_public(&self) -> Option<Ed25519Public> {
+        match self {
+            Self::Ed25519(pair) => Some(ec::ed25519_public(pair)),
+            _ => None,
         }
     }
 
@@ -348,7 +396,7 @@ impl Signer {
                 point.copy_from_slice(pair.public_key().as_ref());
                 Some(EcPublic { point })
             }
-            Self::Rsa(..) => None,
+            Self::Rsa(..) | Self::Ed25519(_) => None,
         }
     }
 
@@ -370,6 +418,10 @@ impl Signer {
                 .sign(&rng, message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| Error::internal("ECDSA signing")),
+            Self::Ed25519(pair) => pair
+                .try_sign(message)
+                .map(|s| s.as_ref().to_vec())
+                .map_err(|_| Error::internal("Ed25519 signing")),
         }
     }
 }
@@ -380,6 +432,7 @@ pub(crate) enum SigAlg {
     Rs256,
     Ps256,
     Es256,
+    Ed25519,
 }
 
 /// A public key parsed once for signature verification.
@@ -390,10 +443,10 @@ impl SigVerifier {
         let params: &'static aws_lc_rs::rsa::RsaParameters = match alg {
             SigAlg::Rs256 => &signature::RSA_PKCS1_2048_8192_SHA256,
             SigAlg::Ps256 => &signature::RSA_PSS_2048_8192_SHA256,
-            SigAlg::Es256 => {
+            SigAlg::Es256 | SigAlg::Ed25519 => {
                 return Err(Error::new(
                     ErrorKind::KeyRoleMismatch,
-                    "an RSA key cannot verify ES256",
+                    "an RSA key verifies RS256 and PS256 only",
                 ))
             }
         };
@@ -410,6 +463,12 @@ impl SigVerifier {
         ParsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, public.point)
             .map(Self)
             .map_err(|e| rejected("EC public key", e))
+    }
+
+    pub(crate) fn ed25519(public: &Ed25519Public) -> Result<Self> {
+        ParsedPublicKey::new(&signature::ED25519, public.0)
+            .map(Self)
+            .map_err(|e| rejected("Ed25519 public key", e))
     }
 
     /// Whether `sig` is a valid signature of `message`.

@@ -169,11 +169,17 @@ impl IssuerBuilder<Ready> {
                 MAX_TTL.as_secs()
             )));
         }
-        if let Some((p, _)) = &self.platform {
+        if let Some((p, format)) = &self.platform {
             if p.thumbprint() == self.key.thumbprint() {
                 return Err(Error::misuse(
                     "the platform encryption key is the client signing key; the two roles need \
                      two different key pairs",
+                ));
+            }
+            if *format == PayloadFormat::Wxo && p.curve().is_some() {
+                return Err(Error::misuse(
+                    "the `wxo` payload format is RSA-OAEP only (IBM's format); an EC platform \
+                     key needs the `jwe` format",
                 ));
             }
         }

@@ -90,8 +90,8 @@ pub use jwks::{
     DEFAULT_JWKS_TIMEOUT,
 };
 pub use keys::{
-    thumbprint_of_spki_pem, Algorithm, ClientSigningKey, ClientVerifyingKey, Jwk, Jwks,
-    PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
+    thumbprint_of_spki_pem, Algorithm, ClientSigningKey, ClientVerifyingKey, EcdhCurve,
+    JweAlgorithm, Jwk, Jwks, PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
 };
 pub use payload::PayloadFormat;
 pub use policy::{

@@ -6,10 +6,13 @@ use serde_json::{Map, Value};
 use std::{fmt, str::FromStr};
 use zeroize::Zeroizing;
 
-use crate::backend::{self, Oaep};
+use crate::backend::{self, Curve, EcPublic, EcdhPublic, Oaep};
 use crate::encoding::{b64std, b64std_decode, b64url, b64url_decode, parse_object, parse_value};
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::{truncate_for_message, PlatformDecryptionKey, PlatformEncryptionKey};
+use crate::keys::{
+    truncate_for_message, DecryptKind, EncryptKind, JweAlgorithm, PlatformDecryptionKey,
+    PlatformEncryptionKey,
+};
 use crate::secret::SsoToken;
 
 /// How `user_payload` is encrypted.
@@ -21,8 +24,10 @@ use crate::secret::SsoToken;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum PayloadFormat {
-    /// Compact JWE (RFC 7516): `RSA-OAEP-256` key encryption, `A256GCM`
-    /// content encryption, the platform key's `kid` in the header.
+    /// Compact JWE (RFC 7516): `A256GCM` content encryption, the key
+    /// management the platform key names (`RSA-OAEP-256` for an RSA key,
+    /// `ECDH-ES+A256KW` or `ECDH-ES` for a P-256 or X25519 key), the platform
+    /// key's `kid` in the header.
     #[default]
     Jwe,
     /// IBM watsonx Orchestrate's embed format: node-rsa's default RSA-OAEP
@@ -127,21 +132,61 @@ pub(crate) fn decrypt(
     sso_token_from(&plain)
 }
 
-// --- Compact JWE, RSA-OAEP-256 + A256GCM ------------------------------------
+// --- Compact JWE: RSA-OAEP-256 or ECDH-ES(+A256KW), with A256GCM -------------
+
+/// Largest decoded `apu` / `apv` accepted (RFC 7518 §4.6.1.2-3 sets no
+/// bound; these are party names, not data).
+const MAX_PARTY_INFO: usize = 256;
+
+/// The `epk` JWK of an ephemeral public key.
+fn epk_json(epk: &EcdhPublic) -> Value {
+    match epk.curve() {
+        Curve::P256 => serde_json::json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": b64url(&epk.bytes()[1..33]),
+            "y": b64url(&epk.bytes()[33..]),
+        }),
+        Curve::X25519 => serde_json::json!({
+            "kty": "OKP",
+            "crv": "X25519",
+            "x": b64url(epk.bytes()),
+        }),
+    }
+}
 
 fn encrypt_jwe(key: &PlatformEncryptionKey, plain: &[u8]) -> Result<String> {
-    let header = serde_json::json!({
-        "alg": "RSA-OAEP-256",
+    let alg = key.jwe_algorithm();
+    let mut header = serde_json::json!({
+        "alg": alg.as_str(),
         "enc": "A256GCM",
         "kid": key.kid(),
     });
+    let mut cek = Zeroizing::new(vec![0u8; 32]);
+    let ek = match (key.kind(), alg) {
+        (EncryptKind::Rsa(enc), JweAlgorithm::RsaOaep256) => {
+            backend::fill_random(&mut cek)?;
+            enc.encrypt(Oaep::Sha256, &cek)?
+        }
+        (EncryptKind::Ecdh(peer), JweAlgorithm::EcdhEs | JweAlgorithm::EcdhEsA256kw) => {
+            let (epk, z) = backend::ecdh_ephemeral(peer)?;
+            header["epk"] = epk_json(&epk);
+            if alg == JweAlgorithm::EcdhEs {
+                // Direct key agreement: the KDF output is the content key.
+                cek = backend::concat_kdf(&z, b"A256GCM", b"", b"", 32)?;
+                Vec::new()
+            } else {
+                let kek = backend::concat_kdf(&z, alg.as_str().as_bytes(), b"", b"", 32)?;
+                backend::fill_random(&mut cek)?;
+                backend::aes256kw_wrap(&kek, &cek)?
+            }
+        }
+        _ => return Err(Error::internal("platform key and JWE algorithm disagree")),
+    };
     let protected = b64url(header.to_string().as_bytes());
-    let mut cek = Zeroizing::new([0u8; 32]);
     let mut iv = [0u8; 12];
-    backend::fill_random(&mut *cek)?;
     backend::fill_random(&mut iv)?;
-    let ek = key.encrypter().encrypt(Oaep::Sha256, &*cek)?;
-    let (ct, tag) = backend::aes256gcm_seal(&*cek, &iv, protected.as_bytes(), plain)?;
+    let (ct, tag) = backend::aes256gcm_seal(&cek, &iv, protected.as_bytes(), plain)?;
     Ok(format!(
         "{protected}.{}.{}.{}.{}",
         b64url(&ek),
@@ -151,8 +196,101 @@ fn encrypt_jwe(key: &PlatformEncryptionKey, plain: &[u8]) -> Result<String> {
     ))
 }
 
-/// Checks a JWE protected header; returns its `kid`.
-fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
+/// What a checked JWE protected header says.
+struct JweHeader {
+    alg: JweAlgorithm,
+    kid: Option<String>,
+    /// The sender's ephemeral key (ECDH-ES only), validated on its curve.
+    epk: Option<EcdhPublic>,
+    apu: Vec<u8>,
+    apv: Vec<u8>,
+}
+
+/// Reads and validates `epk` (RFC 7518 §4.6.1.1): a public JWK on P-256 or
+/// X25519 whose point is on the curve. Private members are refused.
+fn parse_epk(v: &Value) -> Result<EcdhPublic> {
+    let Value::Object(m) = v else {
+        return Err(Error::malformed(
+            "user_payload JWE `epk` is not a JSON object",
+        ));
+    };
+    if let Some(p) = ["d", "p", "q", "dp", "dq", "qi", "k"]
+        .iter()
+        .find(|p| m.contains_key(**p))
+    {
+        return Err(Error::new(
+            ErrorKind::EmbeddedKey,
+            format!("user_payload JWE `epk` carries the private member `{p}`"),
+        ));
+    }
+    let text = |name: &str| -> Result<Vec<u8>> {
+        match m.get(name) {
+            Some(Value::String(s)) => b64url_decode(s, &format!("user_payload JWE `epk.{name}`")),
+            _ => Err(Error::malformed(format!(
+                "user_payload JWE `epk` has no string `{name}`"
+            ))),
+        }
+    };
+    let kty = m.get("kty").and_then(Value::as_str);
+    let crv = m.get("crv").and_then(Value::as_str);
+    match (kty, crv) {
+        (Some("EC"), Some("P-256")) => {
+            let (x, y) = (text("x")?, text("y")?);
+            if x.len() != 32 || y.len() != 32 {
+                return Err(Error::malformed(
+                    "user_payload JWE `epk` coordinates are not 32 bytes",
+                ));
+            }
+            let point = [&[4u8][..], &x, &y].concat();
+            // The invalid-curve attack: a point off P-256 is refused here,
+            // before any agreement.
+            let p = EcPublic::from_der_or_point(&point).map_err(|_| {
+                Error::new(
+                    ErrorKind::DecryptionFailed,
+                    "user_payload JWE `epk` is not a point on P-256",
+                )
+            })?;
+            Ok(EcdhPublic::p256(&p))
+        }
+        (Some("OKP"), Some("X25519")) => {
+            if m.contains_key("y") {
+                return Err(Error::malformed("user_payload JWE X25519 `epk` has a `y`"));
+            }
+            EcdhPublic::x25519(&text("x")?)
+                .map_err(|_| Error::malformed("user_payload JWE X25519 `epk.x` is not 32 bytes"))
+        }
+        _ => Err(Error::new(
+            ErrorKind::UnsupportedAlgorithm,
+            format!(
+                "user_payload JWE `epk` is a {} key on `{}`; chatseal agrees on P-256 (EC) and \
+                 X25519 (OKP)",
+                truncate_for_message(kty.unwrap_or("(no kty)")),
+                truncate_for_message(crv.unwrap_or("(no crv)"))
+            ),
+        )),
+    }
+}
+
+fn party_info(header: &Map<String, Value>, name: &str) -> Result<Vec<u8>> {
+    match header.get(name) {
+        None => Ok(Vec::new()),
+        Some(Value::String(s)) => {
+            let v = b64url_decode(s, &format!("user_payload JWE `{name}`"))?;
+            if v.len() > MAX_PARTY_INFO {
+                return Err(Error::malformed(format!(
+                    "user_payload JWE `{name}` is longer than {MAX_PARTY_INFO} bytes"
+                )));
+            }
+            Ok(v)
+        }
+        Some(_) => Err(Error::malformed(format!(
+            "user_payload JWE `{name}` is not a string"
+        ))),
+    }
+}
+
+/// Checks a JWE protected header.
+fn check_jwe_header(header: &Map<String, Value>) -> Result<JweHeader> {
     if header.contains_key("zip") {
         return Err(Error::new(
             ErrorKind::CompressionNotSupported,
@@ -165,19 +303,19 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
             "user_payload JWE lists `crit` extensions, none of which chatseal understands",
         ));
     }
-    match header.get("alg").and_then(Value::as_str) {
-        Some("RSA-OAEP-256") => {}
-        Some(other) => {
-            return Err(Error::new(
+    let alg = match header.get("alg").and_then(Value::as_str) {
+        Some(a) => a.parse::<JweAlgorithm>().map_err(|_| {
+            Error::new(
                 ErrorKind::UnsupportedAlgorithm,
                 format!(
-                    "user_payload JWE key encryption `{}` is not supported; only RSA-OAEP-256 is",
-                    truncate_for_message(other)
+                    "user_payload JWE key management `{}` is not supported; only \
+                     RSA-OAEP-256, ECDH-ES and ECDH-ES+A256KW are",
+                    truncate_for_message(a)
                 ),
-            ))
-        }
+            )
+        })?,
         None => return Err(Error::malformed("user_payload JWE header has no `alg`")),
-    }
+    };
     match header.get("enc").and_then(Value::as_str) {
         Some("A256GCM") => {}
         Some(other) => {
@@ -191,11 +329,11 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
         }
         None => return Err(Error::malformed("user_payload JWE header has no `enc`")),
     }
-    // Checked after `alg`/`enc`, so that an unsupported scheme that
-    // legitimately carries a key (ECDH-ES's `epk`) is reported as the
-    // unsupported algorithm it is (Wycheproof JWE vectors), not as an
-    // embedded key.
-    if let Some(m) = ["jwk", "jku", "x5u", "x5c", "epk"]
+    // Checked after `alg`/`enc`, so that an unsupported scheme is reported
+    // as the unsupported algorithm it is (Wycheproof JWE vectors), not as an
+    // embedded key. `epk` is the one key a header may carry, and only for
+    // ECDH-ES, where it is the sender's ephemeral public key.
+    if let Some(m) = ["jwk", "jku", "x5u", "x5c"]
         .iter()
         .find(|m| header.contains_key(**m))
     {
@@ -204,13 +342,58 @@ fn check_jwe_header(header: &Map<String, Value>) -> Result<Option<String>> {
             format!("user_payload JWE header carries `{m}`; keys come from configuration only"),
         ));
     }
-    match header.get("kid") {
-        None => Ok(None),
-        Some(Value::String(k)) => Ok(Some(k.clone())),
-        Some(_) => Err(Error::new(
-            ErrorKind::InvalidJson,
-            "user_payload JWE `kid` is not a string",
-        )),
+    let epk = match (alg.is_ecdh(), header.get("epk")) {
+        (true, Some(v)) => Some(parse_epk(v)?),
+        (true, None) => {
+            return Err(Error::malformed(format!(
+                "user_payload JWE is {alg} but its header has no `epk`"
+            )))
+        }
+        (false, Some(_)) => {
+            return Err(Error::new(
+                ErrorKind::EmbeddedKey,
+                format!("user_payload JWE header carries `epk`, which {alg} does not use"),
+            ))
+        }
+        (false, None) => None,
+    };
+    let (apu, apv) = if alg.is_ecdh() {
+        (party_info(header, "apu")?, party_info(header, "apv")?)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let kid = match header.get("kid") {
+        None => None,
+        Some(Value::String(k)) => Some(k.clone()),
+        Some(_) => {
+            return Err(Error::new(
+                ErrorKind::InvalidJson,
+                "user_payload JWE `kid` is not a string",
+            ))
+        }
+    };
+    Ok(JweHeader {
+        alg,
+        kid,
+        epk,
+        apu,
+        apv,
+    })
+}
+
+/// Whether `key` can open a JWE of `alg` (with ephemeral key `epk`).
+fn key_fits(key: &PlatformDecryptionKey, alg: JweAlgorithm, epk: Option<&EcdhPublic>) -> bool {
+    match (key.kind(), epk) {
+        (DecryptKind::Rsa(_), None) => !alg.is_ecdh(),
+        (DecryptKind::Ecdh(k), Some(e)) => alg.is_ecdh() && k.public().curve() == e.curve(),
+        _ => false,
+    }
+}
+
+fn family(key: &PlatformDecryptionKey) -> String {
+    match key.kind() {
+        DecryptKind::Rsa(_) => "an RSA key".to_owned(),
+        DecryptKind::Ecdh(k) => format!("an EC key on {}", k.public().curve().name()),
     }
 }
 
@@ -231,30 +414,77 @@ pub(crate) fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Z
     }
     let header_bytes = b64url_decode(parts[0], "user_payload JWE header")?;
     let header = parse_object(&header_bytes, "user_payload JWE header")?;
-    let kid = check_jwe_header(&header)?;
+    let h = check_jwe_header(&header)?;
     let ek = b64url_decode(parts[1], "user_payload JWE encrypted key")?;
     let iv = b64url_decode(parts[2], "user_payload JWE IV")?;
     let ct = b64url_decode(parts[3], "user_payload JWE ciphertext")?;
     let tag = b64url_decode(parts[4], "user_payload JWE tag")?;
     let aad = parts[0].as_bytes();
+    let want = match (&h.epk, h.alg) {
+        (Some(e), _) => format!("{} on {}", h.alg, e.curve().name()),
+        (None, a) => a.to_string(),
+    };
 
     // With a kid that names one of our keys, use only that key; otherwise
-    // try each (every failure looks the same).
-    let chosen: Vec<&PlatformDecryptionKey> = match kid.as_deref() {
+    // try each key of the JWE's family (every failure looks the same).
+    let chosen: Vec<&PlatformDecryptionKey> = match h.kid.as_deref() {
         Some(k) if keys.iter().any(|key| key.kid() == k) => {
-            keys.iter().filter(|key| key.kid() == k).collect()
+            let named: Vec<_> = keys.iter().filter(|key| key.kid() == k).collect();
+            if !named.iter().any(|key| key_fits(key, h.alg, h.epk.as_ref())) {
+                return Err(Error::new(
+                    ErrorKind::DecryptionFailed,
+                    format!(
+                        "user_payload JWE is {want}, but its kid `{}` names {}",
+                        truncate_for_message(k),
+                        family(named[0])
+                    ),
+                ));
+            }
+            named
         }
-        _ => keys.iter().collect(),
+        _ => keys
+            .iter()
+            .filter(|key| key_fits(key, h.alg, h.epk.as_ref()))
+            .collect(),
     };
+    if chosen.is_empty() {
+        return Err(Error::new(
+            ErrorKind::DecryptionFailed,
+            format!("user_payload JWE is {want}, and no decryption key is of that kind"),
+        ));
+    }
     for key in chosen {
-        // RFC 7516 §11.5: on a key-decryption failure carry on with a random
-        // CEK so that both failures take the same path and time.
-        let cek = match key.decrypter().decrypt(Oaep::Sha256, &ek) {
-            Ok(cek) if cek.len() == 32 => cek,
-            _ => {
-                let mut random = Zeroizing::new(vec![0u8; 32]);
-                backend::fill_random(&mut random)?;
-                random
+        let cek = match (key.kind(), h.alg) {
+            (DecryptKind::Rsa(dec), _) => {
+                // RFC 7516 §11.5: on a key-decryption failure carry on with a
+                // random CEK so that both failures take the same path and
+                // time.
+                match dec.decrypt(Oaep::Sha256, &ek) {
+                    Ok(cek) if cek.len() == 32 => cek,
+                    _ => {
+                        let mut random = Zeroizing::new(vec![0u8; 32]);
+                        backend::fill_random(&mut random)?;
+                        random
+                    }
+                }
+            }
+            (DecryptKind::Ecdh(k), alg) => {
+                let Some(epk) = &h.epk else { continue };
+                let Ok(z) = k.agree(epk) else { continue };
+                if alg == JweAlgorithm::EcdhEs {
+                    if !ek.is_empty() {
+                        return Err(Error::malformed(
+                            "user_payload JWE is direct ECDH-ES but has an encrypted key",
+                        ));
+                    }
+                    backend::concat_kdf(&z, b"A256GCM", &h.apu, &h.apv, 32)?
+                } else {
+                    let kek = backend::concat_kdf(&z, alg.as_str().as_bytes(), &h.apu, &h.apv, 32)?;
+                    match backend::aes256kw_unwrap(&kek, &ek) {
+                        Ok(cek) if cek.len() == 32 => cek,
+                        _ => continue,
+                    }
+                }
             }
         };
         if let Ok(plain) = backend::aes256gcm_open(&cek, &iv, aad, &ct, &tag) {
@@ -267,7 +497,11 @@ pub(crate) fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Z
 // --- IBM watsonx Orchestrate (node-rsa default) ------------------------------
 
 fn encrypt_wxo(key: &PlatformEncryptionKey, plain: &[u8]) -> Result<String> {
-    let enc = key.encrypter();
+    let EncryptKind::Rsa(enc) = key.kind() else {
+        return Err(Error::misuse(
+            "the `wxo` format is RSA-OAEP only (IBM's format); an EC platform key needs `jwe`",
+        ));
+    };
     let max = enc.size_bytes() - Oaep::Sha1.overhead();
     // node-rsa: count = ceil(len / max) || 1; slice size = ceil(len / count).
     let count = plain.len().div_ceil(max).max(1);
@@ -290,8 +524,20 @@ fn decrypt_wxo(keys: &[PlatformDecryptionKey], payload: &str) -> Result<Zeroizin
     }
     let bytes = b64std_decode(payload, "user_payload (wxo)")?;
     let mut any_size = false;
-    for key in keys {
-        let dec = key.decrypter();
+    let rsa: Vec<_> = keys
+        .iter()
+        .filter_map(|k| match k.kind() {
+            DecryptKind::Rsa(dec) => Some(dec),
+            DecryptKind::Ecdh(_) => None,
+        })
+        .collect();
+    if rsa.is_empty() {
+        return Err(Error::new(
+            ErrorKind::DecryptionFailed,
+            "user_payload is in the `wxo` format (RSA-OAEP), and no decryption key is RSA",
+        ));
+    }
+    for dec in rsa {
         let size = dec.size_bytes();
         if bytes.is_empty() || bytes.len() % size != 0 {
             continue;
@@ -426,3 +672,6 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::MalformedToken);
     }
 }
+
+#[cfg(test)]
+mod ec_tests;

@@ -1005,6 +1005,57 @@ mod tests {
     }
 
     #[test]
+    fn ed25519_tokens_and_the_eddsa_name() {
+        let host = ClientSigningKey::generate(Algorithm::Ed25519).unwrap();
+        let platform = PlatformDecryptionKey::generate_ecdh(crate::EcdhCurve::X25519).unwrap();
+        let t = Issuer::builder(host.clone())
+            .without_issuer()
+            .without_audience()
+            .platform_key(platform.encryption_key().clone(), PayloadFormat::Jwe)
+            .build()
+            .unwrap()
+            .mint_at(
+                &TokenRequest::new("u1").sso_token(SsoToken::new("sso")),
+                at(NOW),
+            )
+            .unwrap();
+        let header = parse_object(
+            &b64url_decode(t.split('.').next().unwrap(), "h").unwrap(),
+            "h",
+        )
+        .unwrap();
+        assert_eq!(header["alg"], "Ed25519");
+        let pem = host.verifying_key().to_spki_pem().unwrap();
+        let key = ClientVerifyingKey::from_spki_pem_without_alg(&pem).unwrap();
+        assert_eq!(key.algorithm(), Algorithm::Ed25519);
+        let v = Verifier::builder([key.clone()])
+            .dangerous_skip_issuer_check()
+            .dangerous_skip_audience_check()
+            .decryption_keys([platform], PayloadFormat::Jwe)
+            .build()
+            .unwrap();
+        let ok = v.verify_at(&t, at(NOW)).unwrap();
+        assert_eq!(ok.sso_token().unwrap().expose_secret(), "sso");
+        // The same signature under the older name `EdDSA` (RFC 8037).
+        let claims = r#"{"sub":"u1","exp":1800000600}"#;
+        let h = crate::encoding::b64url(br#"{"alg":"EdDSA"}"#);
+        let msg = format!("{h}.{}", crate::encoding::b64url(claims.as_bytes()));
+        let sig = host.sign(msg.as_bytes()).unwrap();
+        let eddsa = format!("{msg}.{}", crate::encoding::b64url(&sig));
+        let v = Verifier::builder([key])
+            .dangerous_skip_issuer_check()
+            .dangerous_skip_audience_check()
+            .build()
+            .unwrap();
+        assert_eq!(v.verify_at(&eddsa, at(NOW)).unwrap().subject(), "u1");
+        // An Ed25519 key does not verify an ES256 or RS256 token.
+        assert_eq!(
+            kind(v.verify_at(&token(), at(NOW))),
+            ErrorKind::AlgorithmNotAllowed
+        );
+    }
+
+    #[test]
     fn payload_must_decrypt_when_keys_configured() {
         let other = PlatformDecryptionKey::generate(RsaKeySize::Rsa2048).unwrap();
         let v = Verifier::builder([es_key().verifying_key().clone()])

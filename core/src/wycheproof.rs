@@ -1,6 +1,8 @@
 //! Project Wycheproof primitive vectors run through `backend.rs`, the one
-//! module that calls aws-lc-rs: RS256 and PS256 (RSA 2048), ES256 (P-256,
-//! r‖s), RSA-OAEP-256 and AES-256-GCM.
+//! module that calls aws-lc-rs: RS256 (RSA 2048, 3072, 4096) and PS256 (RSA
+//! 2048), ES256 (P-256, r‖s), RSA-OAEP-256, RSA-OAEP with SHA-1 (`wxo`) and
+//! AES-256-GCM here; ECDH on P-256 and X25519, Ed25519 and AES key wrap in
+//! [`ec`].
 //!
 //! The vectors live outside the repository, in
 //! `<repo>/../shared/vectors/wycheproof` (CI clones the repository with
@@ -23,6 +25,8 @@ use serde_json::Value;
 use crate::backend::{
     aes256gcm_open, aes256gcm_seal, EcPublic, Oaep, OaepDecrypter, RsaPublic, SigAlg, SigVerifier,
 };
+
+mod ec;
 
 /// Where the vectors are: `core/` → `../../shared/vectors/wycheproof`.
 fn vectors_dir() -> Option<PathBuf> {
@@ -204,6 +208,20 @@ fn rsa_pkcs1_sha256_rs256() {
 }
 
 #[test]
+fn rsa_pkcs1_sha256_rs256_3072_and_4096() {
+    for (file, bits) in [
+        ("rsa_signature_3072_sha256_test.json", "3072"),
+        ("rsa_signature_4096_sha256_test.json", "4096"),
+    ] {
+        run_rsa_signature(file, SigAlg::Rs256, |g| {
+            assert_eq!(field(g, "type"), "RsassaPkcs1Verify");
+            assert_eq!(field(g, "sha"), "SHA-256");
+            assert_eq!(g["keySize"].to_string().trim_matches('"'), bits);
+        });
+    }
+}
+
+#[test]
 fn rsa_pss_sha256_mgf1_32_ps256() {
     run_rsa_signature(
         "rsa_pss_2048_sha256_mgf1_32_test.json",
@@ -259,16 +277,30 @@ fn ecdsa_p256_sha256_p1363_es256() {
 
 #[test]
 fn rsa_oaep_sha256_mgf1_sha256() {
-    let file = "rsa_oaep_2048_sha256_mgf1sha256_test.json";
+    run_rsa_oaep(
+        "rsa_oaep_2048_sha256_mgf1sha256_test.json",
+        Oaep::Sha256,
+        "SHA-256",
+    );
+}
+
+/// RSA-OAEP with SHA-1 and MGF1-SHA-1: node-rsa's default, the scheme of
+/// IBM's `wxo` payload.
+#[test]
+fn rsa_oaep_sha1_mgf1_sha1_wxo() {
+    run_rsa_oaep("rsa_oaep_2048_sha1_mgf1sha1_test.json", Oaep::Sha1, "SHA-1");
+}
+
+fn run_rsa_oaep(file: &str, oaep: Oaep, sha: &str) {
     let Some(v) = load(file) else { return };
     const ALLOWED_REFUSALS: &[u64] = &[];
     let mut counts = Counts::default();
     let mut failures = Vec::new();
     for g in groups(&v) {
         assert_eq!(field(g, "type"), "RsaesOaepDecrypt");
-        assert_eq!(field(g, "sha"), "SHA-256");
+        assert_eq!(field(g, "sha"), sha);
         assert_eq!(field(g, "mgf"), "MGF1");
-        assert_eq!(field(g, "mgfSha"), "SHA-256");
+        assert_eq!(field(g, "mgfSha"), sha);
         let key = OaepDecrypter::from_der(&hex(field(g, "privateKeyPkcs8")), false);
         for t in tests(g) {
             let ct = hex(field(t, "ct"));
@@ -286,13 +318,13 @@ fn rsa_oaep_sha256_mgf1_sha256() {
                 Ok(dec) if !field(t, "label").is_empty() => {
                     counts.skipped += 1;
                     assert!(
-                        dec.decrypt(Oaep::Sha256, &ct).is_err(),
+                        dec.decrypt(oaep, &ct).is_err(),
                         "tcId {}: a ciphertext made with a label decrypted without it",
                         tc_id(t)
                     );
                     None
                 }
-                Ok(dec) => match dec.decrypt(Oaep::Sha256, &ct) {
+                Ok(dec) => match dec.decrypt(oaep, &ct) {
                     Ok(plain) => {
                         let same = *plain == hex(field(t, "msg"));
                         if !same {

@@ -494,7 +494,10 @@ fn header_attacks() {
         ("PS256", ErrorKind::AlgorithmNotAllowed),
         ("RS512", ErrorKind::UnsupportedAlgorithm),
         ("rs256", ErrorKind::UnsupportedAlgorithm),
-        ("EdDSA", ErrorKind::UnsupportedAlgorithm),
+        // Ed25519 under its old name: known, but not the verifier's.
+        ("EdDSA", ErrorKind::AlgorithmNotAllowed),
+        ("Ed25519", ErrorKind::AlgorithmNotAllowed),
+        ("Ed448", ErrorKind::UnsupportedAlgorithm),
     ] {
         let h = format!(r#"{{"alg":"{alg}","kid":"{kid}"}}"#);
         cases.push(token(format!("alg {alg}"), want, lab.signed(&h, &claims)));
@@ -1370,15 +1373,16 @@ fn malformed_key_files() {
         ));
     }
     let key = fixture("ed25519.key.pem");
+    // Ed25519 keys are supported, for Ed25519 only.
     cases.push(call(
         "Ed25519 private key for ES256",
-        ErrorKind::InvalidKey,
+        ErrorKind::KeyRoleMismatch,
         move |_| ClientSigningKey::from_pem(&key, Algorithm::ES256),
     ));
     let public = fixture("ed25519.pub.pem");
     cases.push(call(
         "Ed25519 public key for ES256",
-        ErrorKind::InvalidKey,
+        ErrorKind::KeyRoleMismatch,
         move |_| ClientVerifyingKey::from_spki_pem(&public, Algorithm::ES256),
     ));
 

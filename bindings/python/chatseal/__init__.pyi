@@ -9,6 +9,7 @@ class Algorithm(Enum):
     RS256 = 0
     PS256 = 1
     ES256 = 2
+    ED25519 = 3
 
 class ChatsealError(Exception):
     code: str
