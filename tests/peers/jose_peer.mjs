@@ -10,9 +10,13 @@
 //   sign          {alg, private_pem, kid?, claims}           -> {token}
 //   verify        {alg, public_pem | jwks | public_jwk, token, iss?, aud?}
 //                                                            -> {header, claims}
-//   encrypt_jwe   {public_pem | public_jwk, kid?, plaintext} -> {jwe}
-//   decrypt_jwe   {private_pem, jwe}                         -> {plaintext, header}
-//   generate      {kind: "rsa", bits?} | {kind: "ec"}        -> {private_pem, public_pem}
+//   encrypt_jwe   {public_pem | public_jwk, kid?, alg?, plaintext} -> {jwe}
+//   decrypt_jwe   {private_pem, jwe, alg?}                   -> {plaintext, header}
+//   generate      {kind: "rsa", bits?} | {kind: "ec" | "ed25519" | "x25519"}
+//                                                            -> {private_pem, public_pem}
+//
+// The JWE `alg` is RSA-OAEP-256 (default), ECDH-ES or ECDH-ES+A256KW; `enc`
+// is always A256GCM. Signatures: RS256, PS256, ES256, Ed25519 and EdDSA.
 //   jwk_thumbprint {public_pem | public_jwk}                 -> {thumbprint}
 //
 // Keys are PKCS#8 / SPKI PEM (the contract). PKCS#1 ("BEGIN RSA PRIVATE KEY",
@@ -24,8 +28,9 @@ import { createPrivateKey, createPublicKey } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-const SIGN_ALGS = new Set(["RS256", "PS256", "ES256"]);
+const SIGN_ALGS = new Set(["RS256", "PS256", "ES256", "Ed25519", "EdDSA"]);
 const JWE_ALG = "RSA-OAEP-256";
+const JWE_ALGS = new Set(["RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW"]);
 const JWE_ENC = "A256GCM";
 
 // ESM imports ignore NODE_PATH, so resolve `jose` through the CommonJS resolver
@@ -61,7 +66,13 @@ function need(req, field, type = "string") {
 
 function signAlg(req) {
   const alg = need(req, "alg");
-  if (!SIGN_ALGS.has(alg)) throw new Error(`unsupported alg "${alg}" (RS256, PS256, ES256)`);
+  if (!SIGN_ALGS.has(alg)) throw new Error(`unsupported alg "${alg}" (${[...SIGN_ALGS].join(", ")})`);
+  return alg;
+}
+
+function jweAlg(req) {
+  const alg = req.alg ?? JWE_ALG;
+  if (!JWE_ALGS.has(alg)) throw new Error(`unsupported JWE alg "${alg}" (${[...JWE_ALGS].join(", ")})`);
   return alg;
 }
 
@@ -81,6 +92,8 @@ function algForPublicPem(pem) {
   const type = createPublicKey(pem).asymmetricKeyType;
   if (type === "rsa") return "RS256";
   if (type === "ec") return "ES256";
+  if (type === "ed25519") return "Ed25519";
+  if (type === "x25519") return "ECDH-ES";
   throw new Error(`unsupported key type "${type}"`);
 }
 
@@ -119,8 +132,9 @@ const ops = {
 
   async encrypt_jwe(req) {
     const plaintext = need(req, "plaintext");
-    const key = await publicKeyFor(req, JWE_ALG);
-    const header = { alg: JWE_ALG, enc: JWE_ENC };
+    const alg = jweAlg(req);
+    const key = await publicKeyFor(req, alg);
+    const header = { alg, enc: JWE_ENC };
     if (req.kid !== undefined && req.kid !== null) header.kid = String(req.kid);
     const jwe = await new jose.CompactEncrypt(new TextEncoder().encode(plaintext))
       .setProtectedHeader(header)
@@ -129,9 +143,10 @@ const ops = {
   },
 
   async decrypt_jwe(req) {
-    const key = await jose.importPKCS8(pkcs8Pem(need(req, "private_pem")), JWE_ALG);
+    const alg = jweAlg(req);
+    const key = await jose.importPKCS8(pkcs8Pem(need(req, "private_pem")), alg);
     const { plaintext, protectedHeader } = await jose.compactDecrypt(need(req, "jwe"), key, {
-      keyManagementAlgorithms: [JWE_ALG],
+      keyManagementAlgorithms: [alg],
       contentEncryptionAlgorithms: [JWE_ENC],
     });
     return {
@@ -149,8 +164,12 @@ const ops = {
       pair = await jose.generateKeyPair("RS256", { modulusLength: bits, extractable: true });
     } else if (kind === "ec") {
       pair = await jose.generateKeyPair("ES256", { extractable: true });
+    } else if (kind === "ed25519") {
+      pair = await jose.generateKeyPair("Ed25519", { extractable: true });
+    } else if (kind === "x25519") {
+      pair = await jose.generateKeyPair("ECDH-ES", { crv: "X25519", extractable: true });
     } else {
-      throw new Error(`unsupported kind "${kind}" (rsa, ec)`);
+      throw new Error(`unsupported kind "${kind}" (rsa, ec, ed25519, x25519)`);
     }
     return {
       private_pem: await jose.exportPKCS8(pair.privateKey),

@@ -10,9 +10,12 @@ Ops (jwcrypto):
   sign           {alg, private_pem, kid?, claims}           -> {token}
   verify         {alg, public_pem | jwks | public_jwk, token, iss?, aud?}
                                                             -> {header, claims}
-  encrypt_jwe    {public_pem | public_jwk, kid?, plaintext} -> {jwe}
-  decrypt_jwe    {private_pem, jwe}                         -> {plaintext, header}
-  generate       {kind: "rsa", bits?} | {kind: "ec"}        -> {private_pem, public_pem}
+  encrypt_jwe    {public_pem | public_jwk, kid?, alg?, plaintext} -> {jwe}
+  decrypt_jwe    {private_pem, jwe, alg?}                   -> {plaintext, header}
+  generate       {kind: "rsa", bits?} | {kind: "ec" | "ed25519" | "x25519"}
+                                                            -> {private_pem, public_pem}
+The JWE `alg` is RSA-OAEP-256 (default), ECDH-ES or ECDH-ES+A256KW; `enc`
+is always A256GCM. Signatures: RS256, PS256, ES256, Ed25519 and EdDSA.
   jwk_thumbprint {public_pem | public_jwk}                  -> {thumbprint}
 Ops (PyJWT), same fields and results as sign / verify:
   pyjwt_sign, pyjwt_verify
@@ -21,8 +24,9 @@ Ops (PyJWT), same fields and results as sign / verify:
 import json
 import sys
 
-SIGN_ALGS = ("RS256", "PS256", "ES256")
+SIGN_ALGS = ("RS256", "PS256", "ES256", "Ed25519", "EdDSA")
 JWE_ALG = "RSA-OAEP-256"
+JWE_ALGS = ("RSA-OAEP-256", "ECDH-ES", "ECDH-ES+A256KW")
 JWE_ENC = "A256GCM"
 
 
@@ -42,7 +46,14 @@ def need(req, field, kind=str):
 def sign_alg(req):
     alg = need(req, "alg")
     if alg not in SIGN_ALGS:
-        raise PeerError(f'unsupported alg "{alg}" (RS256, PS256, ES256)')
+        raise PeerError(f'unsupported alg "{alg}" ({", ".join(SIGN_ALGS)})')
+    return alg
+
+
+def jwe_alg(req):
+    alg = req.get("alg") or JWE_ALG
+    if alg not in JWE_ALGS:
+        raise PeerError(f'unsupported JWE alg "{alg}" ({", ".join(JWE_ALGS)})')
     return alg
 
 
@@ -112,7 +123,7 @@ def op_encrypt_jwe(req):
 
     plaintext = need(req, "plaintext")
     key = public_jwk_for(req)
-    header = {"alg": JWE_ALG, "enc": JWE_ENC}
+    header = {"alg": jwe_alg(req), "enc": JWE_ENC}
     if optional(req, "kid") is not None:
         header["kid"] = str(req["kid"])
     token = jwe.JWE(plaintext.encode("utf-8"), protected=json.dumps(header))
@@ -123,12 +134,13 @@ def op_encrypt_jwe(req):
 def op_decrypt_jwe(req):
     from jwcrypto import jwe
 
+    alg = jwe_alg(req)
     key = jwk_from_pem(need(req, "private_pem"))
-    token = jwe.JWE(algs=[JWE_ALG, JWE_ENC])
+    token = jwe.JWE(algs=[alg, JWE_ENC])
     token.deserialize(need(req, "jwe"))
     header = json.loads(token.objects.get("protected", "{}"))
     # allowed_algs already refuses anything else; say so plainly if it is.
-    if header.get("alg") != JWE_ALG or header.get("enc") != JWE_ENC:
+    if header.get("alg") != alg or header.get("enc") != JWE_ENC:
         raise PeerError(f"refusing JWE with alg={header.get('alg')!r} enc={header.get('enc')!r}")
     token.decrypt(key)
     return {"plaintext": token.payload.decode("utf-8"), "header": header}
@@ -145,8 +157,12 @@ def op_generate(req):
         key = jwk.JWK.generate(kty="RSA", size=bits)
     elif kind == "ec":
         key = jwk.JWK.generate(kty="EC", crv="P-256")
+    elif kind == "ed25519":
+        key = jwk.JWK.generate(kty="OKP", crv="Ed25519")
+    elif kind == "x25519":
+        key = jwk.JWK.generate(kty="OKP", crv="X25519")
     else:
-        raise PeerError(f'unsupported kind "{kind}" (rsa, ec)')
+        raise PeerError(f'unsupported kind "{kind}" (rsa, ec, ed25519, x25519)')
     return {
         "private_pem": key.export_to_pem(private_key=True, password=None).decode("ascii"),
         "public_pem": key.export_to_pem(private_key=False).decode("ascii"),

@@ -13,11 +13,11 @@
 //!
 //! | op | request fields | response |
 //! |---|---|---|
-//! | `sign` | `alg` (`RS256`/`PS256`/`ES256`), `private_pem`, `kid`?, `claims` | `token`: compact JWS, header `alg`, `typ: "JWT"`, `kid` if given |
+//! | `sign` | `alg` (`RS256`/`PS256`/`ES256`/`Ed25519`/`EdDSA`), `private_pem`, `kid`?, `claims` | `token`: compact JWS, header `alg`, `typ: "JWT"`, `kid` if given |
 //! | `verify` | `alg`, `public_pem` or `jwks` or `public_jwk`, `token`, `iss`?, `aud`? | `header`, `claims` |
-//! | `encrypt_jwe` | `public_pem` or `public_jwk`, `kid`?, `plaintext` (UTF-8) | `jwe`: compact, `RSA-OAEP-256` + `A256GCM` |
-//! | `decrypt_jwe` | `private_pem`, `jwe` | `plaintext`, `header` (only `RSA-OAEP-256`/`A256GCM` accepted) |
-//! | `generate` | `kind`: `"rsa"` (`bits`, default 2048) or `"ec"` (P-256) | `private_pem`, `public_pem` |
+//! | `encrypt_jwe` | `public_pem` or `public_jwk`, `kid`?, `alg`? (`RSA-OAEP-256` default, `ECDH-ES`, `ECDH-ES+A256KW`), `plaintext` (UTF-8) | `jwe`: compact, that `alg` + `A256GCM` |
+//! | `decrypt_jwe` | `private_pem`, `jwe`, `alg`? (as above) | `plaintext`, `header` (only that `alg` with `A256GCM` accepted) |
+//! | `generate` | `kind`: `"rsa"` (`bits`, default 2048), `"ec"` (P-256), `"ed25519"` or `"x25519"` | `private_pem`, `public_pem` |
 //! | `jwk_thumbprint` | `public_pem` or `public_jwk` | `thumbprint`: RFC 7638, SHA-256, base64url |
 //!
 //! `verify` checks the signature with exactly the requested `alg`, and `exp` /
