@@ -39,8 +39,32 @@ pub enum KeyAlgorithm {
     PS256,
     /// ES256 client signing key.
     ES256,
+    /// Ed25519 client signing key.
+    Ed25519,
     /// RSA-OAEP-256 platform decryption key.
     RsaOaep256,
+    /// ECDH-ES + AES-256 key wrap platform decryption key (P-256 or X25519).
+    EcdhEsA256kw,
+    /// Direct ECDH-ES platform decryption key (P-256 or X25519).
+    EcdhEs,
+}
+
+/// The curve of an ECDH platform key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum EcdhCurve {
+    /// NIST P-256.
+    P256,
+    /// X25519.
+    X25519,
+}
+
+impl From<EcdhCurve> for chatseal::EcdhCurve {
+    fn from(c: EcdhCurve) -> Self {
+        match c {
+            EcdhCurve::P256 => Self::P256,
+            EcdhCurve::X25519 => Self::X25519,
+        }
+    }
 }
 
 impl From<KeyAlgorithm> for chatseal_keys::KeyAlg {
@@ -49,7 +73,10 @@ impl From<KeyAlgorithm> for chatseal_keys::KeyAlg {
             KeyAlgorithm::RS256 => Self::RS256,
             KeyAlgorithm::PS256 => Self::PS256,
             KeyAlgorithm::ES256 => Self::ES256,
+            KeyAlgorithm::Ed25519 => Self::Ed25519,
             KeyAlgorithm::RsaOaep256 => Self::RsaOaep256,
+            KeyAlgorithm::EcdhEsA256kw => Self::EcdhEsA256kw,
+            KeyAlgorithm::EcdhEs => Self::EcdhEs,
         }
     }
 }
@@ -60,7 +87,10 @@ impl From<chatseal_keys::KeyAlg> for KeyAlgorithm {
             chatseal_keys::KeyAlg::RS256 => Self::RS256,
             chatseal_keys::KeyAlg::PS256 => Self::PS256,
             chatseal_keys::KeyAlg::ES256 => Self::ES256,
+            chatseal_keys::KeyAlg::Ed25519 => Self::Ed25519,
             chatseal_keys::KeyAlg::RsaOaep256 => Self::RsaOaep256,
+            chatseal_keys::KeyAlg::EcdhEsA256kw => Self::EcdhEsA256kw,
+            chatseal_keys::KeyAlg::EcdhEs => Self::EcdhEs,
         }
     }
 }
@@ -219,17 +249,28 @@ impl Keyring {
     /// active key of `algorithm` (RSA keys `rsa_bits` long, default 3072).
     /// `grace_seconds` is how long a retiring key stays published (default:
     /// the longest token lifetime plus the verifiers' leeway). With
-    /// `passphrase` the key file is encrypted at rest. Refuses a folder that
+    /// `passphrase` the key file is encrypted at rest. `ecdh_curve` is the
+    /// curve of an ECDH platform key (default P-256). Refuses a folder that
     /// already holds a keyring.
-    #[uniffi::constructor(default(rsa_bits = None, grace_seconds = None, passphrase = None))]
+    #[uniffi::constructor(default(
+        rsa_bits = None,
+        grace_seconds = None,
+        passphrase = None,
+        ecdh_curve = None
+    ))]
     pub fn init(
         dir: String,
         algorithm: KeyAlgorithm,
         rsa_bits: Option<u32>,
         grace_seconds: Option<u64>,
         passphrase: Option<String>,
+        ecdh_curve: Option<EcdhCurve>,
     ) -> Result<Arc<Self>> {
-        let key = KeyMaterial::generate(algorithm.into(), rsa_size(rsa_bits)?)?;
+        let alg: chatseal_keys::KeyAlg = algorithm.into();
+        let key = match ecdh_curve {
+            Some(c) => KeyMaterial::generate_ecdh(alg, c.into())?,
+            None => KeyMaterial::generate(alg, rsa_size(rsa_bits)?)?,
+        };
         let ring = chatseal_keys::Keyring::init(
             &dir,
             key,
@@ -345,8 +386,12 @@ impl Keyring {
         activate: bool,
         passphrase: Option<String>,
     ) -> Result<KeyInfo> {
-        let alg = self.snapshot().active().alg;
-        let key = KeyMaterial::generate(alg, rsa_size(rsa_bits)?)?;
+        let active = self.snapshot().active().clone();
+        // An ECDH keyring keeps its curve.
+        let key = match active.ecdh_curve() {
+            Some(c) => KeyMaterial::generate_ecdh(active.alg, c)?,
+            None => KeyMaterial::generate(active.alg, rsa_size(rsa_bits)?)?,
+        };
         let p = pass(passphrase);
         let entry = self.change(|l| l.add(key, activate, false, p.as_ref(), SystemTime::now()))?;
         Ok((&entry).into())

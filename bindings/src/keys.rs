@@ -94,12 +94,14 @@ impl ClientSigningKey {
     pub fn generate(algorithm: Algorithm, rsa_bits: Option<u32>) -> Result<Arc<Self>> {
         let alg = chatseal::Algorithm::from(algorithm);
         let key = match (algorithm, rsa_bits) {
-            (Algorithm::ES256, Some(_)) => {
-                return Err(misuse(
-                    "rsa_bits applies to RS256 and PS256 keys, not ES256",
-                ))
+            (Algorithm::ES256 | Algorithm::Ed25519, Some(_)) => {
+                return Err(misuse(format!(
+                    "rsa_bits applies to RS256 and PS256 keys, not {alg}"
+                )))
             }
-            (Algorithm::ES256, None) => chatseal::ClientSigningKey::generate(alg)?,
+            (Algorithm::ES256 | Algorithm::Ed25519, None) => {
+                chatseal::ClientSigningKey::generate(alg)?
+            }
             (_, bits) => chatseal::ClientSigningKey::generate_rsa(
                 alg,
                 bits.map(rsa_size).transpose()?.unwrap_or_default(),
@@ -376,8 +378,19 @@ impl PlatformDecryptionKey {
         )?)))
     }
 
-    /// Loads a private key PEM: PKCS#8 `PRIVATE KEY`, PKCS#1 `RSA PRIVATE
-    /// KEY`, or an `ENCRYPTED PRIVATE KEY` opened with `passphrase`.
+    /// Generates a new elliptic-curve platform key pair on `curve` (P-256
+    /// or X25519): `user_payload` as `ECDH-ES+A256KW` JWE, about ten times
+    /// cheaper to decrypt than RSA.
+    #[uniffi::constructor]
+    pub fn generate_ecdh(curve: crate::keyring::EcdhCurve) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(
+            chatseal::PlatformDecryptionKey::generate_ecdh(curve.into())?,
+        )))
+    }
+
+    /// Loads a private key PEM: PKCS#8 `PRIVATE KEY` (RSA, P-256 or X25519),
+    /// PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY`, or an `ENCRYPTED
+    /// PRIVATE KEY` opened with `passphrase`.
     #[uniffi::constructor(default(passphrase = None))]
     pub fn from_pem(pem: String, passphrase: Option<String>) -> Result<Arc<Self>> {
         let key = match self::passphrase(passphrase) {

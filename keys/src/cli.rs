@@ -332,8 +332,23 @@ pub(crate) enum AlgArg {
     Ps256,
     #[value(name = "ES256")]
     Es256,
+    #[value(name = "Ed25519")]
+    Ed25519,
     #[value(name = "RSA-OAEP-256")]
     RsaOaep256,
+    #[value(name = "ECDH-ES+A256KW")]
+    EcdhEsA256kw,
+    #[value(name = "ECDH-ES")]
+    EcdhEs,
+}
+
+/// The curve of an ECDH platform key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CrvArg {
+    #[value(name = "P-256")]
+    P256,
+    #[value(name = "X25519")]
+    X25519,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -344,6 +359,8 @@ pub(crate) enum SigAlgArg {
     Ps256,
     #[value(name = "ES256")]
     Es256,
+    #[value(name = "Ed25519")]
+    Ed25519,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -380,12 +397,16 @@ pub(crate) struct InitArgs {
     /// What the keys are for: `sig` (client signing) or `enc` (platform decryption).
     #[arg(long = "use", value_enum, default_value = "sig")]
     pub(crate) key_use: UseArg,
-    /// Algorithm (default RS256 for sig, RSA-OAEP-256 for enc).
+    /// Algorithm (default RS256 for sig, RSA-OAEP-256 for enc). The fast
+    /// path: Ed25519 (sig), ECDH-ES+A256KW or ECDH-ES (enc, with --crv).
     #[arg(long, value_enum)]
     pub(crate) alg: Option<AlgArg>,
     /// RSA key size (default 3072).
     #[arg(long, value_parser = parse_bits)]
     pub(crate) bits: Option<u32>,
+    /// Curve of an ECDH platform key (default P-256).
+    #[arg(long, value_enum)]
+    pub(crate) crv: Option<CrvArg>,
     /// Seconds a retiring key stays published; at least your longest token
     /// ttl plus the verifiers' leeway (default 7160 = 7100 + 60).
     #[arg(long, value_name = "SECONDS")]
@@ -419,6 +440,9 @@ pub(crate) struct RotateArgs {
     /// RSA size of the new key (default: the active key's).
     #[arg(long, value_parser = parse_bits)]
     pub(crate) bits: Option<u32>,
+    /// Curve of a new ECDH key (default: the active key's, else P-256).
+    #[arg(long, value_enum)]
+    pub(crate) crv: Option<CrvArg>,
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,

@@ -67,8 +67,8 @@ use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chatseal::{
-    published_sample_key, Algorithm, ClientSigningKey, ClientVerifyingKey, ErrorKind, Jwk, Jwks,
-    Passphrase, PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
+    published_sample_key, Algorithm, ClientSigningKey, ClientVerifyingKey, EcdhCurve, ErrorKind,
+    JweAlgorithm, Jwk, Jwks, Passphrase, PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize,
 };
 use serde::{Deserialize, Serialize};
 

@@ -91,9 +91,18 @@ pub enum KeyAlg {
     PS256,
     /// ECDSA P-256 signing key.
     ES256,
+    /// Ed25519 signing key.
+    Ed25519,
     /// RSA-OAEP-256 platform decryption key.
     #[serde(rename = "RSA-OAEP-256")]
     RsaOaep256,
+    /// ECDH-ES + AES-256 key wrap platform decryption key (P-256 or X25519;
+    /// the curve is in the entry's public JWK).
+    #[serde(rename = "ECDH-ES+A256KW")]
+    EcdhEsA256kw,
+    /// Direct ECDH-ES platform decryption key (P-256 or X25519).
+    #[serde(rename = "ECDH-ES")]
+    EcdhEs,
 }
 
 impl KeyAlg {
@@ -103,15 +112,33 @@ impl KeyAlg {
             Self::RS256 => "RS256",
             Self::PS256 => "PS256",
             Self::ES256 => "ES256",
+            Self::Ed25519 => "Ed25519",
             Self::RsaOaep256 => "RSA-OAEP-256",
+            Self::EcdhEsA256kw => "ECDH-ES+A256KW",
+            Self::EcdhEs => "ECDH-ES",
         }
     }
 
     /// The use keys of this algorithm have.
     pub fn key_use(&self) -> KeyUse {
         match self {
-            Self::RsaOaep256 => KeyUse::Enc,
-            _ => KeyUse::Sig,
+            Self::RsaOaep256 | Self::EcdhEsA256kw | Self::EcdhEs => KeyUse::Enc,
+            Self::RS256 | Self::PS256 | Self::ES256 | Self::Ed25519 => KeyUse::Sig,
+        }
+    }
+
+    /// Whether keys of this algorithm are ECDH platform keys (and so have a
+    /// curve).
+    pub fn is_ecdh(&self) -> bool {
+        matches!(self, Self::EcdhEsA256kw | Self::EcdhEs)
+    }
+
+    fn jwe(self) -> Option<JweAlgorithm> {
+        match self {
+            Self::RsaOaep256 => Some(JweAlgorithm::RsaOaep256),
+            Self::EcdhEsA256kw => Some(JweAlgorithm::EcdhEsA256kw),
+            Self::EcdhEs => Some(JweAlgorithm::EcdhEs),
+            _ => None,
         }
     }
 
@@ -126,7 +153,7 @@ impl KeyAlg {
 
     /// Whether keys of this algorithm are RSA (and so have a size).
     pub fn is_rsa(&self) -> bool {
-        !matches!(self, Self::ES256)
+        matches!(self, Self::RS256 | Self::PS256 | Self::RsaOaep256)
     }
 
     pub(crate) fn signing(self) -> Option<Algorithm> {
@@ -134,7 +161,8 @@ impl KeyAlg {
             Self::RS256 => Some(Algorithm::RS256),
             Self::PS256 => Some(Algorithm::PS256),
             Self::ES256 => Some(Algorithm::ES256),
-            Self::RsaOaep256 => None,
+            Self::Ed25519 => Some(Algorithm::Ed25519),
+            Self::RsaOaep256 | Self::EcdhEsA256kw | Self::EcdhEs => None,
         }
     }
 }
@@ -152,9 +180,13 @@ impl FromStr for KeyAlg {
             "RS256" => Ok(Self::RS256),
             "PS256" => Ok(Self::PS256),
             "ES256" => Ok(Self::ES256),
+            "Ed25519" => Ok(Self::Ed25519),
             "RSA-OAEP-256" => Ok(Self::RsaOaep256),
+            "ECDH-ES+A256KW" => Ok(Self::EcdhEsA256kw),
+            "ECDH-ES" => Ok(Self::EcdhEs),
             _ => Err(Error::State(format!(
-                "algorithm `{s}` is not offered; use RS256, PS256, ES256 (sig) or RSA-OAEP-256 (enc)"
+                "algorithm `{s}` is not offered; use RS256, PS256, ES256, Ed25519 (sig) or \
+                 RSA-OAEP-256, ECDH-ES+A256KW, ECDH-ES (enc)"
             ))),
         }
     }
@@ -173,7 +205,8 @@ pub struct KeyEntry {
     pub alg: KeyAlg,
     /// Lifecycle state.
     pub state: KeyState,
-    /// RSA modulus size in bits (none for EC keys).
+    /// RSA modulus size in bits (none for EC and Ed25519 keys; an EC
+    /// platform key's curve is its public JWK's `crv`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bits: Option<u32>,
     /// The private key's file in the keyring folder; `None` once pruned.
@@ -199,6 +232,17 @@ pub struct KeyEntry {
     /// When it was revoked.
     #[serde(default)]
     pub revoked_at: Option<i64>,
+}
+
+impl KeyEntry {
+    /// The curve of an ECDH platform key (from its public JWK); `None` for
+    /// other keys.
+    pub fn ecdh_curve(&self) -> Option<EcdhCurve> {
+        if !self.alg.is_ecdh() {
+            return None;
+        }
+        self.public_jwk.crv.as_deref().and_then(|c| c.parse().ok())
+    }
 }
 
 /// The manifest, `keyring.json`.
@@ -234,15 +278,34 @@ pub enum KeyMaterial {
 }
 
 impl KeyMaterial {
-    /// Generates a key for `alg` (`size` is ignored for ES256).
+    /// Generates a key for `alg` (`size` is used for RSA keys only; an ECDH
+    /// key is on P-256: see [`KeyMaterial::generate_ecdh`]).
     ///
     /// RSA-4096 takes seconds; the CLI shows progress around this call.
     pub fn generate(alg: KeyAlg, size: RsaKeySize) -> Result<Self> {
+        if alg.is_ecdh() {
+            return Self::generate_ecdh(alg, EcdhCurve::P256);
+        }
         Ok(match alg.signing() {
-            Some(Algorithm::ES256) => Self::Sig(ClientSigningKey::generate(Algorithm::ES256)?),
+            Some(a @ (Algorithm::ES256 | Algorithm::Ed25519)) => {
+                Self::Sig(ClientSigningKey::generate(a)?)
+            }
             Some(a) => Self::Sig(ClientSigningKey::generate_rsa(a, size)?),
             None => Self::Enc(PlatformDecryptionKey::generate(size)?),
         })
+    }
+
+    /// Generates an ECDH platform key (`alg` ECDH-ES+A256KW or ECDH-ES) on
+    /// `curve`.
+    pub fn generate_ecdh(alg: KeyAlg, curve: EcdhCurve) -> Result<Self> {
+        let Some(jwe) = alg.jwe().filter(|_| alg.is_ecdh()) else {
+            return Err(Error::State(format!(
+                "{alg} is not an ECDH algorithm; use ECDH-ES+A256KW or ECDH-ES"
+            )));
+        };
+        Ok(Self::Enc(
+            PlatformDecryptionKey::generate_ecdh(curve)?.with_jwe_algorithm(jwe)?,
+        ))
     }
 
     /// Loads a private key PEM (PKCS#8, PKCS#1 from `openssl genrsa`, SEC1,
@@ -251,8 +314,16 @@ impl KeyMaterial {
         Ok(match (alg.signing(), passphrase) {
             (Some(a), Some(p)) => Self::Sig(ClientSigningKey::from_encrypted_pem(pem, p, a)?),
             (Some(a), None) => Self::Sig(ClientSigningKey::from_pem(pem, a)?),
-            (None, Some(p)) => Self::Enc(PlatformDecryptionKey::from_encrypted_pem(pem, p)?),
-            (None, None) => Self::Enc(PlatformDecryptionKey::from_pem(pem)?),
+            (None, p) => {
+                let key = match p {
+                    Some(p) => PlatformDecryptionKey::from_encrypted_pem(pem, p)?,
+                    None => PlatformDecryptionKey::from_pem(pem)?,
+                };
+                let jwe = alg.jwe().unwrap_or(JweAlgorithm::RsaOaep256);
+                // An RSA key for an ECDH algorithm (or the reverse) is
+                // refused here with the key's own words.
+                Self::Enc(key.with_jwe_algorithm(jwe)?)
+            }
         })
     }
 
@@ -270,9 +341,14 @@ impl KeyMaterial {
             Self::Sig(k) => match k.algorithm() {
                 Algorithm::PS256 => KeyAlg::PS256,
                 Algorithm::ES256 => KeyAlg::ES256,
+                Algorithm::Ed25519 => KeyAlg::Ed25519,
                 _ => KeyAlg::RS256,
             },
-            Self::Enc(_) => KeyAlg::RsaOaep256,
+            Self::Enc(k) => match k.encryption_key().jwe_algorithm() {
+                JweAlgorithm::EcdhEsA256kw => KeyAlg::EcdhEsA256kw,
+                JweAlgorithm::EcdhEs => KeyAlg::EcdhEs,
+                _ => KeyAlg::RsaOaep256,
+            },
         }
     }
 
@@ -285,10 +361,8 @@ impl KeyMaterial {
 
     pub(crate) fn bits(&self) -> Option<u32> {
         match self {
-            Self::Sig(k) if k.algorithm() != Algorithm::ES256 => {
-                rsa_bits(&k.verifying_key().to_jwk())
-            }
-            Self::Sig(_) => None,
+            Self::Sig(k) => rsa_bits(&k.verifying_key().to_jwk()),
+            Self::Enc(k) if k.encryption_key().curve().is_some() => None,
             Self::Enc(k) => u32::try_from(k.encryption_key().bits()).ok(),
         }
     }

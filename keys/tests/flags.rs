@@ -293,6 +293,23 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
             v(&["--bits", "3072"]),
         )],
     );
+    // --crv means something for ECDH platform keys only.
+    ineffective(
+        "keys init",
+        "--crv",
+        vec![(
+            v(&["keys", "init", "--dir", &tmp_ring, "--alg", "ES256"]),
+            v(&["--crv", "X25519"]),
+        )],
+    );
+    ineffective(
+        "keys rotate",
+        "--crv",
+        vec![(
+            v(&["keys", "rotate", "--dir", ring, "--alg", "ES256"]),
+            v(&["--crv", "P-256"]),
+        )],
+    );
     ineffective(
         "keys rotate",
         "--bits",

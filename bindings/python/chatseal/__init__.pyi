@@ -74,7 +74,14 @@ class KeyAlgorithm(Enum):
     RS256 = 0
     PS256 = 1
     ES256 = 2
-    RSA_OAEP256 = 3
+    ED25519 = 3
+    RSA_OAEP256 = 4
+    ECDH_ES_A256KW = 5
+    ECDH_ES = 6
+
+class EcdhCurve(Enum):
+    P256 = 0
+    X25519 = 1
 
 class KeyInfo:
     kid: str
@@ -95,7 +102,7 @@ class KeyInfo:
 
 class Keyring:
     @classmethod
-    def init(cls, dir: str, algorithm: KeyAlgorithm, rsa_bits: Optional[int] = ..., grace_seconds: Optional[int] = ..., passphrase: Optional[str] = ...) -> Keyring: ...
+    def init(cls, dir: str, algorithm: KeyAlgorithm, rsa_bits: Optional[int] = ..., grace_seconds: Optional[int] = ..., passphrase: Optional[str] = ..., ecdh_curve: Optional[EcdhCurve] = ...) -> Keyring: ...
     @classmethod
     def open(cls, dir: str) -> Keyring: ...
     def active(self) -> KeyInfo: ...
@@ -136,6 +143,8 @@ class PlatformDecryptionKey:
     def from_pem(cls, pem: str, passphrase: Optional[str] = ...) -> PlatformDecryptionKey: ...
     @classmethod
     def generate(cls, bits: int = ...) -> PlatformDecryptionKey: ...
+    @classmethod
+    def generate_ecdh(cls, curve: EcdhCurve) -> PlatformDecryptionKey: ...
     def encryption_key(self) -> PlatformEncryptionKey: ...
     def kid(self) -> str: ...
     def private_pem(self, passphrase: Optional[str] = ...) -> str: ...

@@ -13,8 +13,8 @@ pub(super) fn init(a: InitArgs) -> CliResult {
             "{alg} is for `{}` keys; --use {use_} takes {}",
             alg.key_use(),
             match use_ {
-                KeyUse::Sig => "RS256, PS256 or ES256",
-                KeyUse::Enc => "RSA-OAEP-256",
+                KeyUse::Sig => "RS256, PS256, ES256 or Ed25519",
+                KeyUse::Enc => "RSA-OAEP-256, ECDH-ES+A256KW or ECDH-ES",
             }
         )));
     }
@@ -33,7 +33,7 @@ pub(super) fn init(a: InitArgs) -> CliResult {
             );
         }
     }
-    let key = generate(alg, a.bits)?;
+    let key = generate(alg, a.bits, a.crv.map(curve))?;
     let ring = Keyring::init(dir, key, a.grace, pass.as_ref(), SystemTime::now())?;
     let active = ring.active();
     if a.json {
@@ -128,7 +128,18 @@ pub(super) fn rotate(a: RotateArgs) -> CliResult {
     } else {
         a.bits
     };
-    let key = generate(alg, bits)?;
+    // A new ECDH key keeps the active key's curve unless --crv says
+    // otherwise.
+    let crv = match a.crv.map(curve) {
+        Some(c) => Some(c),
+        None if alg.is_ecdh() => active
+            .public_jwk
+            .crv
+            .as_deref()
+            .and_then(|c| c.parse().ok()),
+        None => None,
+    };
+    let key = generate(alg, bits, crv)?;
     let mut locked = Keyring::lock(&a.dir.dir)?;
     let new = locked.add(key, a.now, false, pass.as_ref(), SystemTime::now())?;
     let old = if a.now {
@@ -253,16 +264,26 @@ pub(super) fn import(a: ImportArgs) -> CliResult {
             )))
         }
         (Some(alg), _) => KeyMaterial::from_pem(pem.expose_secret(), alg, pass.as_ref())?,
-        (None, KeyUse::Enc) => {
-            KeyMaterial::from_pem(pem.expose_secret(), KeyAlg::RsaOaep256, pass.as_ref())?
-        }
-        (None, KeyUse::Sig) => {
-            match KeyMaterial::from_pem(pem.expose_secret(), KeyAlg::RS256, pass.as_ref()) {
-                Err(chatseal_keys::Error::Key(e)) if e.kind() == ErrorKind::KeyRoleMismatch => {
-                    KeyMaterial::from_pem(pem.expose_secret(), KeyAlg::ES256, pass.as_ref())?
+        // Without --alg, the key's kind decides: RSA is RS256 / RSA-OAEP-256,
+        // P-256 is ES256 / ECDH-ES+A256KW, X25519 is ECDH-ES+A256KW, Ed25519
+        // is Ed25519.
+        (None, u) => {
+            let candidates: &[KeyAlg] = match u {
+                KeyUse::Sig => &[KeyAlg::RS256, KeyAlg::ES256, KeyAlg::Ed25519],
+                KeyUse::Enc => &[KeyAlg::RsaOaep256, KeyAlg::EcdhEsA256kw],
+            };
+            let mut found = None;
+            for (i, alg) in candidates.iter().enumerate() {
+                match KeyMaterial::from_pem(pem.expose_secret(), *alg, pass.as_ref()) {
+                    Err(chatseal_keys::Error::Key(e))
+                        if e.kind() == ErrorKind::KeyRoleMismatch && i + 1 < candidates.len() => {}
+                    other => {
+                        found = Some(other?);
+                        break;
+                    }
                 }
-                other => other?,
             }
+            found.ok_or_else(|| usage("the key fits no algorithm of this keyring"))?
         }
     };
     drop(pem);

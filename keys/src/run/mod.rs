@@ -24,9 +24,9 @@ use chatseal::dangerous::insecure_decode;
 use chatseal::serde_json::{self, json, Map, Value};
 use chatseal::{
     seal_config, unseal_config, Algorithm, ClientSigningKey, ClientVerifyingKey, ConfigKeys,
-    ErrorKind, IdentityProvider, Issuer, Passphrase, PayloadFormat, PlatformDecryptionKey,
-    PlatformEncryptionKey, RsaKeySize, SsoToken, TenantConfig, TenantVerifier, TokenRequest,
-    Verifier, SEALED_PREFIX,
+    EcdhCurve, ErrorKind, IdentityProvider, Issuer, Passphrase, PayloadFormat,
+    PlatformDecryptionKey, PlatformEncryptionKey, RsaKeySize, SsoToken, TenantConfig,
+    TenantVerifier, TokenRequest, Verifier, SEALED_PREFIX,
 };
 use chatseal_keys::{KeyAlg, KeyEntry, KeyMaterial, KeyState, KeyUse, Keyring};
 
@@ -137,7 +137,17 @@ pub(super) fn key_alg(a: AlgArg) -> KeyAlg {
         AlgArg::Rs256 => KeyAlg::RS256,
         AlgArg::Ps256 => KeyAlg::PS256,
         AlgArg::Es256 => KeyAlg::ES256,
+        AlgArg::Ed25519 => KeyAlg::Ed25519,
         AlgArg::RsaOaep256 => KeyAlg::RsaOaep256,
+        AlgArg::EcdhEsA256kw => KeyAlg::EcdhEsA256kw,
+        AlgArg::EcdhEs => KeyAlg::EcdhEs,
+    }
+}
+
+pub(super) fn curve(c: CrvArg) -> EcdhCurve {
+    match c {
+        CrvArg::P256 => EcdhCurve::P256,
+        CrvArg::X25519 => EcdhCurve::X25519,
     }
 }
 
@@ -191,12 +201,33 @@ pub(super) fn with_progress<T: Send>(label: &str, f: impl FnOnce() -> T + Send) 
     })
 }
 
-pub(super) fn generate(alg: KeyAlg, bits: Option<u32>) -> CliResult<KeyMaterial> {
+pub(super) fn generate(
+    alg: KeyAlg,
+    bits: Option<u32>,
+    crv: Option<EcdhCurve>,
+) -> CliResult<KeyMaterial> {
+    if crv.is_some() && !alg.is_ecdh() {
+        return Err(usage(format!(
+            "--crv applies to ECDH platform keys only (ECDH-ES+A256KW, ECDH-ES); {alg} keys \
+             have a fixed kind"
+        )));
+    }
     if !alg.is_rsa() {
         if bits.is_some() {
-            return Err(usage(
-                "--bits applies to RSA keys only; ES256 keys are P-256",
-            ));
+            return Err(usage(format!(
+                "--bits applies to RSA keys only; {alg} keys are {}",
+                match alg {
+                    KeyAlg::Ed25519 => "Ed25519",
+                    KeyAlg::ES256 => "P-256",
+                    _ => "elliptic-curve keys (choose the curve with --crv)",
+                }
+            )));
+        }
+        if alg.is_ecdh() {
+            return Ok(KeyMaterial::generate_ecdh(
+                alg,
+                crv.unwrap_or(EcdhCurve::P256),
+            )?);
         }
         return Ok(KeyMaterial::generate(alg, RsaKeySize::default())?);
     }

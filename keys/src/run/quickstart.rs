@@ -26,7 +26,7 @@ pub(super) fn ensure_ring(
     if Keyring::exists(dir) {
         return Ok((Keyring::open(dir)?, false));
     }
-    let key = generate(alg, Some(3072))?;
+    let key = generate(alg, Some(3072), None)?;
     Ok((
         Keyring::init(dir, key, None, pass, SystemTime::now())?,
         true,

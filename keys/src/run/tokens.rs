@@ -175,6 +175,7 @@ pub(super) fn accepted_algorithms(algs: &[SigAlgArg]) -> Vec<Algorithm> {
             SigAlgArg::Rs256 => Algorithm::RS256,
             SigAlgArg::Ps256 => Algorithm::PS256,
             SigAlgArg::Es256 => Algorithm::ES256,
+            SigAlgArg::Ed25519 => Algorithm::Ed25519,
         })
         .collect()
 }
