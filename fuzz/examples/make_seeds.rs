@@ -9,7 +9,9 @@
 use std::fs;
 use std::path::Path;
 
-use chatseal::{dangerous, ClientVerifyingKey, Issuer, PayloadFormat, SsoToken, TokenRequest};
+use chatseal::{
+    dangerous, ClientVerifyingKey, Issuer, JweAlgorithm, PayloadFormat, SsoToken, TokenRequest,
+};
 use chatseal_fuzz::{keys, make_keyring, now, trusted, AUD, ISS};
 use serde_json::json;
 
@@ -129,6 +131,53 @@ fn main() {
         "hostile-zip",
         format!("{jwe_h}.AAAA.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"),
     );
+
+    // --- jwe_ecdh_decrypt: both curves, both algorithms, and hostile epks --
+    for key in &k.platform_ec {
+        let crv = key.encryption_key().curve().unwrap().as_str();
+        for alg in [JweAlgorithm::EcdhEsA256kw, JweAlgorithm::EcdhEs] {
+            let token = Issuer::builder(k.es.clone())
+                .issuer(ISS)
+                .audience(AUD)
+                .platform_key(
+                    key.encryption_key().with_jwe_algorithm(alg).unwrap(),
+                    PayloadFormat::Jwe,
+                )
+                .build()
+                .unwrap()
+                .mint_at(&TokenRequest::new("user-42").sso_token(sso.clone()), now())
+                .unwrap();
+            let (_, claims) = dangerous::insecure_decode(&token).unwrap();
+            let jwe = claims["user_payload"].as_str().unwrap().to_owned();
+            write("jwe_ecdh_decrypt", &format!("{crv}-{alg}"), &jwe);
+        }
+    }
+    for (name, epk) in [
+        (
+            "off-curve",
+            json!({"kty":"EC","crv":"P-256","x":b64(&[1u8;32]),"y":b64(&[2u8;32])}),
+        ),
+        (
+            "x25519-zero",
+            json!({"kty":"OKP","crv":"X25519","x":b64(&[0u8;32])}),
+        ),
+        (
+            "private-d",
+            json!({"kty":"OKP","crv":"X25519","x":b64(&[9u8;32]),"d":b64(&[1u8;32])}),
+        ),
+        ("p384", json!({"kty":"EC","crv":"P-384","x":"AA","y":"AA"})),
+    ] {
+        let h = b64(
+            json!({"alg":"ECDH-ES+A256KW","enc":"A256GCM","epk":epk,"apu":"QWxpY2U"})
+                .to_string()
+                .as_bytes(),
+        );
+        write(
+            "jwe_ecdh_decrypt",
+            &format!("hostile-{name}"),
+            format!("{h}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAA.AAAA.AAAAAAAAAAAAAAAAAAAAAA"),
+        );
+    }
 
     // --- jwk_parse --------------------------------------------------------
     let sig = trusted();

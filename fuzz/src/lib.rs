@@ -22,6 +22,8 @@ pub const AUD: &str = "chat";
 const CLIENT_ES256: &str = include_str!("../keys/client-es256.pem");
 const CLIENT_RS256: &str = include_str!("../keys/client-rs256.pem");
 const PLATFORM: &str = include_str!("../keys/platform-rsa2048.pem");
+const PLATFORM_P256: &str = include_str!("../keys/platform-p256.pem");
+const PLATFORM_X25519: &str = include_str!("../keys/platform-x25519.pem");
 
 /// [`NOW`] as a `SystemTime`.
 pub fn now() -> SystemTime {
@@ -38,6 +40,8 @@ pub struct Keys {
     pub platform: PlatformDecryptionKey,
     /// The PEM texts, for seeds.
     pub pems: [&'static str; 3],
+    /// EC platform keys for ECDH-ES: P-256 and X25519 (ECDH-ES+A256KW).
+    pub platform_ec: [PlatformDecryptionKey; 2],
 }
 
 /// The fixed keys, loaded once.
@@ -53,6 +57,11 @@ pub fn keys() -> &'static Keys {
         platform: PlatformDecryptionKey::from_pem(PLATFORM)
             .expect("fuzz/keys/platform-rsa2048.pem"),
         pems: [CLIENT_ES256, CLIENT_RS256, PLATFORM],
+        platform_ec: [
+            PlatformDecryptionKey::from_pem(PLATFORM_P256).expect("fuzz/keys/platform-p256.pem"),
+            PlatformDecryptionKey::from_pem(PLATFORM_X25519)
+                .expect("fuzz/keys/platform-x25519.pem"),
+        ],
     })
 }
 
