@@ -95,8 +95,9 @@ pub use keys::{
 };
 pub use payload::PayloadFormat;
 pub use policy::{
-    authenticate, rules, Authenticated, ClaimOp, ClaimRule, ProviderConfig, RequestCredentials,
-    TenantConfig, TenantRegistry, TenantVerifier, VerifiedIdentity, MAX_PROVIDERS,
+    authenticate, normalize_origin, rules, Authenticated, ClaimOp, ClaimRule, ProviderConfig,
+    RequestCredentials, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier,
+    VerifiedIdentity, MAX_PROVIDERS,
 };
 pub use samples::published_sample_key;
 pub use sealed::{

@@ -34,6 +34,7 @@ use crate::secret::SsoToken;
 use crate::verifier::{Verifier, DEFAULT_MAX_TOKEN_SIZE};
 
 mod config;
+mod origin;
 mod registry;
 #[cfg(test)]
 mod tests;
@@ -41,6 +42,8 @@ mod verify;
 
 use config::*;
 pub use config::{ClaimOp, ClaimRule, ProviderConfig, TenantConfig};
+use origin::{check_origin, validate_origins};
+pub use origin::{normalize_origin, SecurityMode};
 pub use registry::{authenticate, Authenticated, RequestCredentials, TenantRegistry};
 pub use verify::{TenantVerifier, VerifiedIdentity};
 
@@ -70,6 +73,8 @@ pub mod rules {
     pub const API_KEY_INVALID: &str = "api_key_invalid";
     /// The request carries neither an API key nor a token.
     pub const NO_CREDENTIALS: &str = "no_credentials";
+    /// The request's `Origin` is not in the tenant's `allowedOrigins`.
+    pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
 }
 
 pub(super) fn denied(rule: &'static str, message: impl Into<String>) -> Error {

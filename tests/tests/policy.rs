@@ -606,6 +606,7 @@ fn api_key_decides_over_jwt() {
         api_key: Some(key.expose_secret()),
         bearer_token: Some("garbage"),
         participant_id: Some("someone-else"),
+        origin: None,
     };
     assert!(matches!(
         authenticate(&both, &slot, &w.tenant).unwrap(),
@@ -619,6 +620,7 @@ fn api_key_decides_over_jwt() {
         api_key: Some(&old),
         bearer_token: Some(&jwt),
         participant_id: None,
+        origin: None,
     };
     let e = authenticate(&stale, &slot, &w.tenant).unwrap_err();
     assert_eq!(e.code(), rules::API_KEY_INVALID);
@@ -628,6 +630,7 @@ fn api_key_decides_over_jwt() {
         api_key: None,
         bearer_token: Some(&jwt),
         participant_id: Some("oid-ana"),
+        origin: None,
     };
     match authenticate(&jwt_only, &slot, &w.tenant).unwrap() {
         Authenticated::User(id) => assert_eq!(id.user_id(), "oid-ana"),
@@ -651,6 +654,94 @@ fn api_key_decides_over_jwt() {
     )
     .unwrap_err();
     assert_eq!(e.code(), rules::API_KEY_INVALID);
+}
+
+#[test]
+fn allowed_origins_and_anonymous_security() {
+    let idp = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+    let jwks: serde_json::Value =
+        serde_json::from_str(&ClientVerifyingKey::to_jwks([idp.verifying_key()]).to_json())
+            .unwrap();
+    let doc = |extra: serde_json::Value| {
+        let mut d = serde_json::json!({"tenantId": "acme", "providers": {"p": {
+            "issuer": "https://idp", "expectedAudience": "chat",
+            "acceptedAlgorithms": ["ES256"], "jwks": jwks}}});
+        for (k, v) in extra.as_object().unwrap() {
+            d[k] = v.clone();
+        }
+        TenantConfig::from_json(&d.to_string())
+    };
+    // Defaults: every origin (with a warning), security on.
+    let open = doc(serde_json::json!({})).unwrap();
+    assert!(open.allowed_origins().is_empty());
+    assert_eq!(open.security(), SecurityMode::On);
+    assert!(open.warnings().iter().any(|w| w.contains("allowedOrigins")));
+    // Normalised at load; bad entries are configuration errors.
+    let c = doc(
+        serde_json::json!({"allowedOrigins": ["HTTPS://Host.Example:443/"],
+                                   "security": "anonymous"}),
+    )
+    .unwrap();
+    assert_eq!(c.allowed_origins(), ["https://host.example"]);
+    assert_eq!(c.security(), SecurityMode::Anonymous);
+    for bad in [
+        serde_json::json!({"allowedOrigins": ["https://host.example/*"]}),
+        serde_json::json!({"allowedOrigins": ["*"]}),
+        serde_json::json!({"security": "off"}),
+    ] {
+        assert_eq!(doc(bad).unwrap_err().kind(), ErrorKind::InvalidConfig);
+    }
+    let tenant = TenantVerifier::new(&c, &[]).unwrap();
+    let slot = ApiKeySlot::empty();
+    let token = Issuer::builder(idp.clone())
+        .issuer("https://idp")
+        .audience("chat")
+        .build()
+        .unwrap()
+        .mint(&TokenRequest::new("u1"))
+        .unwrap();
+    let creds = |token: Option<&'static str>, origin: Option<&'static str>| RequestCredentials {
+        api_key: None,
+        bearer_token: token,
+        participant_id: None,
+        origin,
+    };
+    let token: &'static str = Box::leak(token.into_boxed_str());
+    // The origin is checked on every request, before any credential.
+    for origin in [
+        "https://host.example.evil.test",
+        "http://host.example",
+        "null",
+    ] {
+        let e = authenticate(&creds(Some(token), Some(origin)), &slot, &tenant).unwrap_err();
+        assert_eq!(e.code(), rules::ORIGIN_NOT_ALLOWED, "{origin}");
+        let e = authenticate(&creds(None, Some(origin)), &slot, &tenant).unwrap_err();
+        assert_eq!(e.code(), rules::ORIGIN_NOT_ALLOWED, "{origin}");
+    }
+    assert!(matches!(
+        authenticate(
+            &creds(Some(token), Some("https://HOST.example")),
+            &slot,
+            &tenant
+        )
+        .unwrap(),
+        Authenticated::User(_)
+    ));
+    // Anonymous: no credentials pass; a bad credential is still refused.
+    assert!(matches!(
+        authenticate(&creds(None, Some("https://host.example")), &slot, &tenant).unwrap(),
+        Authenticated::Anonymous
+    ));
+    assert!(authenticate(&creds(Some("a.b.c"), None), &slot, &tenant).is_err());
+    // With security on, no credentials is refused.
+    let strict = TenantVerifier::new(&open, &[]).unwrap();
+    let e = authenticate(
+        &creds(None, Some("https://anywhere.example")),
+        &slot,
+        &strict,
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), rules::NO_CREDENTIALS);
 }
 
 #[test]

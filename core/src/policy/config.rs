@@ -14,6 +14,9 @@ pub(super) struct RawTenant {
     #[serde(default)]
     allowed_providers: Option<Vec<String>>,
     #[serde(default)]
+    allowed_origins: Vec<String>,
+    security: Option<String>,
+    #[serde(default)]
     providers: Option<BTreeMap<String, RawProvider>>,
 }
 
@@ -272,6 +275,8 @@ pub struct TenantConfig {
     pub(super) tenant_id: String,
     pub(super) allowed_providers: Option<BTreeSet<String>>,
     pub(super) providers: Vec<ProviderConfig>,
+    pub(super) allowed_origins: Vec<String>,
+    pub(super) security: SecurityMode,
 }
 
 /// Largest tenant document accepted, in bytes.
@@ -328,6 +333,39 @@ impl TenantConfig {
         self.allowed_providers.as_ref()
     }
 
+    /// The normalised `allowedOrigins` (see [`crate::normalize_origin`]);
+    /// empty: every origin may embed the chat.
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.allowed_origins
+    }
+
+    /// The tenant's `security` mode (default [`SecurityMode::On`]).
+    pub fn security(&self) -> SecurityMode {
+        self.security
+    }
+
+    /// What an operator should know about the document although it is
+    /// valid: an empty `allowedOrigins` (every site may embed the chat, which
+    /// Airgentic calls "not recommended"), `security: "anonymous"`.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        if self.allowed_origins.is_empty() {
+            w.push(format!(
+                "tenant `{}`: `allowedOrigins` is empty, so every origin may embed the chat; \
+                 list the host sites' origins",
+                truncate_for_message(&self.tenant_id)
+            ));
+        }
+        if self.security == SecurityMode::Anonymous {
+            w.push(format!(
+                "tenant `{}`: `security` is \"anonymous\": requests without credentials pass \
+                 (public demos only)",
+                truncate_for_message(&self.tenant_id)
+            ));
+        }
+        w
+    }
+
     fn validate(raw: RawTenant) -> Result<Self> {
         let tenant_id = match raw.tenant_id {
             Some(t) if !t.trim().is_empty() && t.len() <= 256 => t,
@@ -368,10 +406,17 @@ impl TenantConfig {
             .into_iter()
             .map(|(name, p)| validate_provider(name, p))
             .collect::<Result<Vec<_>>>()?;
+        let allowed_origins = validate_origins(raw.allowed_origins)?;
+        let security = match raw.security {
+            None => SecurityMode::On,
+            Some(s) => s.parse()?,
+        };
         Ok(Self {
             tenant_id,
             allowed_providers,
             providers,
+            allowed_origins,
+            security,
         })
     }
 }

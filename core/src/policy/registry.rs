@@ -75,6 +75,8 @@ pub struct RequestCredentials<'a> {
     pub bearer_token: Option<&'a str>,
     /// The participant id the request acts for.
     pub participant_id: Option<&'a str>,
+    /// The request's `Origin` header, when a browser sent one.
+    pub origin: Option<&'a str>,
 }
 
 /// Who a request was authenticated as.
@@ -85,14 +87,20 @@ pub enum Authenticated {
     ApiKey,
     /// A chat user, vouched for by one of the tenant's providers.
     User(Box<VerifiedIdentity>),
+    /// No credentials, let through because the tenant's `security` is
+    /// `anonymous` (public demos).
+    Anonymous,
 }
 
-/// Authenticates a request, with a fixed precedence: **when an API key is
-/// present it alone decides and the JWT is not looked at**; a wrong API key
-/// is refused (`api_key_invalid`) even when a valid JWT is present too.
-/// Without an API key the bearer token is verified by `tenant` (with the
-/// participant id check). Without either, the request is refused
-/// (`no_credentials`).
+/// Authenticates a request, with a fixed precedence: first the `Origin`
+/// against the tenant's `allowedOrigins` (on every request, whatever the
+/// credentials); then, **when an API key is present it alone decides and the
+/// JWT is not looked at**; a wrong API key is refused (`api_key_invalid`)
+/// even when a valid JWT is present too. Without an API key the bearer token
+/// is verified by `tenant` (with the participant id check). Without either,
+/// the request is refused (`no_credentials`), unless the tenant's `security`
+/// is `anonymous`: then it passes as [`Authenticated::Anonymous`] (a
+/// credential that is present is still checked, and a bad one refused).
 ///
 /// ```
 /// use chatseal::*;
@@ -107,6 +115,7 @@ pub enum Authenticated {
 ///     api_key: Some(key.expose_secret()),
 ///     bearer_token: Some("not.even.a-token"),
 ///     participant_id: None,
+///     origin: None,
 /// };
 /// assert!(matches!(authenticate(&creds, &slot, &tenant)?, Authenticated::ApiKey));
 /// # Ok::<(), chatseal::Error>(())
@@ -116,6 +125,7 @@ pub fn authenticate(
     api_keys: &ApiKeySlot,
     tenant: &TenantVerifier,
 ) -> Result<Authenticated> {
+    tenant.check_origin(credentials.origin)?;
     if let Some(k) = credentials.api_key {
         return if api_keys.verify(k) {
             Ok(Authenticated::ApiKey)
@@ -131,6 +141,7 @@ pub fn authenticate(
         Some(t) => Ok(Authenticated::User(Box::new(
             tenant.verify(t, credentials.participant_id)?,
         ))),
+        None if tenant.security() == SecurityMode::Anonymous => Ok(Authenticated::Anonymous),
         None => Err(denied(
             rules::NO_CREDENTIALS,
             "the request carries neither an API key nor a bearer token",

@@ -238,6 +238,8 @@ pub struct TenantVerifier {
     pub(super) tenant_id: String,
     pub(super) allowed_providers: Option<BTreeSet<String>>,
     pub(super) providers: Vec<Provider>,
+    pub(super) allowed_origins: Vec<String>,
+    pub(super) security: SecurityMode,
 }
 
 impl fmt::Debug for TenantVerifier {
@@ -257,6 +259,24 @@ impl fmt::Debug for TenantVerifier {
 }
 
 impl TenantVerifier {
+    /// Checks a request's `Origin` header against the tenant's
+    /// `allowedOrigins` (exact match after normalisation). No `Origin` (not a
+    /// browser request) and an empty list pass; anything else is
+    /// `origin_not_allowed`.
+    pub fn check_origin(&self, origin: Option<&str>) -> Result<()> {
+        check_origin(&self.tenant_id, &self.allowed_origins, origin)
+    }
+
+    /// The tenant's normalised `allowedOrigins` (empty: every origin).
+    pub fn allowed_origins(&self) -> &[String] {
+        &self.allowed_origins
+    }
+
+    /// The tenant's `security` mode.
+    pub fn security(&self) -> SecurityMode {
+        self.security
+    }
+
     /// Builds the verifier with the default remote JWKS settings.
     ///
     /// `decryption_keys` are the platform's private keys; a provider's
@@ -338,6 +358,8 @@ impl TenantVerifier {
             tenant_id: config.tenant_id.clone(),
             allowed_providers: config.allowed_providers.clone(),
             providers,
+            allowed_origins: config.allowed_origins.clone(),
+            security: config.security,
         })
     }
 

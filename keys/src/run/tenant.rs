@@ -149,20 +149,33 @@ pub(super) fn tenant_check(a: TenantCheckArgs) -> CliResult {
             })
         })
         .collect();
+    let warnings = config.warnings();
     if a.json {
         return emit_json(&json!({
             "valid": true,
             "sealed": sealed,
             "tenant": config.tenant_id(),
             "allowed_providers": config.allowed_providers(),
+            "allowed_origins": config.allowed_origins(),
+            "security": config.security().as_str(),
+            "warnings": warnings,
             "providers": providers,
         }));
     }
+    for w in &warnings {
+        eprintln!("chatseal: warning: {w}");
+    }
     let mut out = format!(
-        "tenant document OK: tenant {} ({}), {} provider(s)\n",
+        "tenant document OK: tenant {} ({}), {} provider(s), security {}, origins {}\n",
         config.tenant_id(),
         if sealed { "sealed" } else { "plain JSON" },
-        config.providers().len()
+        config.providers().len(),
+        config.security().as_str(),
+        if config.allowed_origins().is_empty() {
+            "(any)".to_owned()
+        } else {
+            config.allowed_origins().join(", ")
+        }
     );
     for p in config.providers() {
         out.push_str(&format!(
