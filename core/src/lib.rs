@@ -96,8 +96,8 @@ pub use keys::{
 pub use payload::PayloadFormat;
 pub use policy::{
     authenticate, normalize_origin, rules, Authenticated, ClaimOp, ClaimRule, ProviderConfig,
-    RequestCredentials, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier,
-    VerifiedIdentity, MAX_PROVIDERS,
+    RequestCredentials, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier, VerifiedCache,
+    VerifiedIdentity, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, MAX_PROVIDERS,
 };
 pub use samples::published_sample_key;
 pub use sealed::{

@@ -33,6 +33,7 @@ use crate::payload::PayloadFormat;
 use crate::secret::SsoToken;
 use crate::verifier::{Verifier, DEFAULT_MAX_TOKEN_SIZE};
 
+mod cache;
 mod config;
 mod origin;
 mod registry;
@@ -40,6 +41,7 @@ mod registry;
 mod tests;
 mod verify;
 
+pub use cache::{VerifiedCache, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES};
 use config::*;
 pub use config::{ClaimOp, ClaimRule, ProviderConfig, TenantConfig};
 use origin::{check_origin, validate_origins};

@@ -240,6 +240,8 @@ pub struct TenantVerifier {
     pub(super) providers: Vec<Provider>,
     pub(super) allowed_origins: Vec<String>,
     pub(super) security: SecurityMode,
+    /// This instance's number, part of its [`VerifiedCache`] keys.
+    pub(super) instance: u64,
 }
 
 impl fmt::Debug for TenantVerifier {
@@ -360,6 +362,7 @@ impl TenantVerifier {
             providers,
             allowed_origins: config.allowed_origins.clone(),
             security: config.security,
+            instance: cache::next_instance(),
         })
     }
 
@@ -625,18 +628,7 @@ impl TenantVerifier {
             ));
         }
         if let Some(p) = participant_id {
-            if p != user_id {
-                return Err(denied(
-                    rules::PARTICIPANT_MISMATCH,
-                    format!(
-                        "participant mismatch: the request's participant id `{}` is not the \
-                         token's user id `{}` (claim chain {:?})",
-                        truncate_for_message(p),
-                        truncate_for_message(&user_id),
-                        c.user_id_claims
-                    ),
-                ));
-            }
+            check_participant(p, &user_id, &c.user_id_claims)?;
         }
         let mut flat = BTreeMap::new();
         flatten("", claims, &mut flat);
@@ -650,6 +642,22 @@ impl TenantVerifier {
             sso_token,
         })
     }
+}
+
+/// The request's participant id must be the token's user id, exactly.
+pub(super) fn check_participant(participant: &str, user_id: &str, chain: &[String]) -> Result<()> {
+    if participant == user_id {
+        return Ok(());
+    }
+    Err(denied(
+        rules::PARTICIPANT_MISMATCH,
+        format!(
+            "participant mismatch: the request's participant id `{}` is not the token's user \
+             id `{}` (claim chain {chain:?})",
+            truncate_for_message(participant),
+            truncate_for_message(user_id),
+        ),
+    ))
 }
 
 pub(super) fn shown_email(e: Option<&str>) -> String {
