@@ -9,19 +9,27 @@
 //!
 //! - `fixtures <file>`: generates the shared fixture (RSA-2048 client and
 //!   platform keys, a 200-byte sso_token, one plain and one JWE-carrying
-//!   token minted by chatseal) as JSON; every peer loads it.
+//!   token minted by chatseal; and under `paths`, the keys and one token of
+//!   every key path, with the 1,536-character `path_sso_token`) as JSON;
+//!   every peer loads it.
 //! - `run <impl> <fixture> <seconds>`: times each op of `chatseal`,
 //!   `jsonwebtoken` or bare `aws-lc-rs` single-threaded for
 //!   `seconds` (after a short warm-up) and prints its ops/s. Before timing,
 //!   the peer's own outputs are checked (its verify accepts chatseal's
 //!   tokens and finds the sso_token).
+//! - `paths <fixture> <seconds>`: the key paths of issue 13 (RSA-2048/3072/
+//!   4096, P-256 + ES256, X25519 + Ed25519) with a 1,536-character
+//!   sso_token: chatseal's mint and verify + decrypt, and the same
+//!   cryptography bare with aws-lc-rs, every figure of an op measured side
+//!   by side in interleaved slices (see `paths.rs`).
 //! - `extra <seconds>`: chatseal with RSA-3072 and P-256 keys and PS256.
 //! - `threads <fixture> <seconds>`: chatseal mint and verify on 1 and 2
 //!   threads sharing one issuer/verifier.
 //! - `memory <fixture> <n>`: `n` verifications in this process; prints
 //!   VmHWM/VmRSS at checkpoints (`MEMORY <done> <hwm kB> <rss kB>`).
-//! - `profile <fixture> <op> <n>`: `n` untimed calls of one chatseal op,
-//!   for `valgrind --tool=callgrind`.
+//! - `profile <fixture> <op> <n>`: `n` untimed calls of one chatseal op
+//!   (also `mint-jwe/<path>` and `verify-decrypt/<path>`), for
+//!   `valgrind --tool=callgrind` or `perf record`.
 //! - `check <fixture> <samples>`: verifies, with chatseal, the sample tokens
 //!   every peer minted (`SAMPLE <impl> <op> <token>` lines), so every row of
 //!   the table is known to produce tokens the platform accepts.
@@ -42,6 +50,8 @@
 use std::hint::black_box;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+mod paths;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -72,6 +82,8 @@ struct Fixture {
     platform_public_pem: String,
     token: String,
     token_jwe: String,
+    path_sso_token: String,
+    paths: Vec<paths::PathKeys>,
 }
 
 impl Fixture {
@@ -93,6 +105,8 @@ impl Fixture {
             platform_public_pem: s("platform_public_pem")?,
             token: s("token")?,
             token_jwe: s("token_jwe")?,
+            path_sso_token: s("path_sso_token")?,
+            paths: paths::load(&v)?,
         })
     }
 }
@@ -519,6 +533,7 @@ fn fixtures(path: &str) -> Res<()> {
     let token_jwe = issuer
         .mint(&Chatseal::request(Some(&sso_token)))
         .map_err(err("mint"))?;
+    let (path_sso_token, path_keys) = paths::generate()?;
     let fx = json!({
         "iss": ISS,
         "aud": AUD,
@@ -534,6 +549,8 @@ fn fixtures(path: &str) -> Res<()> {
         "platform_public_pem": platform.encryption_key().to_spki_pem().map_err(err("pem"))?,
         "token": token,
         "token_jwe": token_jwe,
+        "path_sso_token": path_sso_token,
+        "paths": path_keys,
     });
     // Throwaway keys, but private ones: owner-only, like any key file.
     use std::io::Write as _;
@@ -561,7 +578,9 @@ fn check(fx: &Fixture, samples: &str) -> Res<()> {
         else {
             continue;
         };
-        let outcome = if op == "mint-jwe" {
+        let outcome = if op.contains('/') {
+            paths::check_sample(&fx.paths, &fx.path_sso_token, op, token)
+        } else if op == "mint-jwe" {
             cs.verify_decrypt(token).and_then(|s| {
                 if s == fx.sso_token {
                     Ok(())
@@ -733,6 +752,9 @@ fn memory(fx: &Fixture, n: u64) -> Res<()> {
 
 /// `n` calls of one chatseal op, untimed: for `valgrind --tool=callgrind`.
 fn profile(fx: &Fixture, op: &str, n: u64) -> Res<()> {
+    if op.contains('/') {
+        return paths::profile(&fx.paths, &fx.path_sso_token, op, n);
+    }
     let cs = Chatseal::new(fx)?;
     let req = Chatseal::request(None);
     let req_sso = Chatseal::request(Some(&fx.sso_token));
@@ -765,6 +787,9 @@ fn main() {
                 other => Err(format!("unknown implementation `{other}`")),
             }
         }),
+        ["paths", fx, s] => {
+            Fixture::load(fx).and_then(|fx| paths::run(&fx.paths, &fx.path_sso_token, secs(s)?))
+        }
         ["extra", s] => secs(s).and_then(extra),
         ["threads", fx, s] => Fixture::load(fx).and_then(|fx| threads(&fx, secs(s)?)),
         ["memory", fx, n] => Fixture::load(fx)
@@ -774,7 +799,8 @@ fn main() {
         ["check", fx, samples] => Fixture::load(fx).and_then(|fx| check(&fx, samples)),
         _ => Err(
             "usage: chatseal-bench-peers fixtures <file> | run <chatseal|jsonwebtoken|aws-lc-rs> \
-                  <fixture> <seconds> | extra <seconds> | threads <fixture> <seconds> | memory \
+                  <fixture> <seconds> | paths <fixture> <seconds> | \
+                  extra <seconds> | threads <fixture> <seconds> | memory \
                   <fixture> <n> | profile <fixture> <op> <n> | check <fixture> <samples>"
                 .to_owned(),
         ),
