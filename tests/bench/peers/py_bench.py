@@ -10,6 +10,13 @@ second>` for mint (key loaded once), mint-pem (PEM string handed to
 jwt.encode on every call, which PyJWT then parses every time), mint-jwe,
 verify and verify-decrypt; and `SAMPLE` lines that compare.sh has chatseal
 verify.
+
+Then the key paths of issue 13 (the fixture's `paths`: RS256 + RSA-OAEP-256
+on RSA-2048/3072/4096, ES256 + ECDH-ES+A256KW on P-256, Ed25519 +
+ECDH-ES+A256KW on X25519, with the 1,536-character `path_sso_token`) with
+jwcrypto alone, which signs and verifies all three signature algorithms
+(PyJWT has no `Ed25519` alg name, only `EdDSA`): `RESULT jwcrypto
+mint-jwe/<path>` and `verify-decrypt/<path>`.
 """
 
 import base64
@@ -132,7 +139,57 @@ def main():
     report("mint-jwe", measure(seconds, mint_jwe))
     report("verify", measure(seconds, lambda: verify(fx["token"])))
     report("verify-decrypt", measure(seconds, lambda: verify_decrypt(fx["token_jwe"])))
+
+    for path in ("rsa2048", "rsa3072", "rsa4096", "p256", "x25519"):
+        run_path(fx, path, seconds, claims)
     return 0
+
+
+def run_path(fx, path, seconds, claims):
+    """jwcrypto's mint with the sso_token JWE and verify + decrypt on the
+    keys of one path, keys loaded once."""
+    from jwcrypto import jwe, jwk, jwt
+
+    name = "jwcrypto"
+    p = fx["paths"][path]
+    alg, jwe_alg = p["client_alg"], p["jwe_alg"]
+    sign_key = jwk.JWK.from_pem(p["client_private_pem"].encode())
+    verify_key = jwk.JWK.from_pem(p["client_public_pem"].encode())
+    enc_key = jwk.JWK.from_pem(p["platform_public_pem"].encode())
+    dec_key = jwk.JWK.from_pem(p["platform_private_pem"].encode())
+    sso = fx["path_sso_token"]
+    sso_json = json.dumps({"sso_token": sso}).encode()
+    jwe_header = json.dumps({"alg": jwe_alg, "enc": "A256GCM", "kid": p["platform_kid"]})
+    header = {"alg": alg, "typ": "JWT", "kid": p["client_kid"]}
+    # Signature, alg allow-list, iss, aud; exp and nbf (None: against the
+    # clock, with jwcrypto's default 60 s leeway); sub present.
+    checks = {"iss": fx["iss"], "aud": fx["aud"], "exp": None, "nbf": None, "sub": None}
+
+    def mint_jwe():
+        e = jwe.JWE(sso_json, protected=jwe_header)
+        e.add_recipient(enc_key)
+        t = jwt.JWT(header=header, claims=claims(e.serialize(compact=True)))
+        t.make_signed_token(sign_key)
+        return t.serialize()
+
+    def verify_decrypt(token):
+        t = jwt.JWT(
+            jwt=token, key=verify_key, algs=[alg], expected_type="JWS", check_claims=checks
+        )
+        e = jwe.JWE(algs=[jwe_alg, "A256GCM"])
+        e.deserialize(json.loads(t.claims)["user_payload"], key=dec_key)
+        return json.loads(e.payload)["sso_token"]
+
+    if verify_decrypt(p["token_jwe"]) != sso:
+        raise SystemExit(f"jwcrypto {path}: wrong sso_token")
+    print(f"SAMPLE {name} mint-jwe/{path} {mint_jwe()}")
+    for op, fn in (
+        ("mint-jwe", mint_jwe),
+        ("verify-decrypt", lambda: verify_decrypt(p["token_jwe"])),
+    ):
+        wall, cpu = measure(seconds, fn)
+        cpu = "-" if cpu is None else f"{cpu:.1f}"
+        print(f"RESULT {name} {op}/{path} {wall:.1f} {cpu}", flush=True)
 
 
 if __name__ == "__main__":
