@@ -2,8 +2,8 @@
 # Side-by-side benchmark: chatseal against OpenSSL's limit and the libraries
 # users would pick instead, in one run on one machine.
 #
-#   bash tests/bench/compare.sh            # 5 runs x 2 s per figure (~10 min)
-#   bash tests/bench/compare.sh --quick    # 1 run x 0.5 s, 100k-verify memory run
+#   bash tests/bench/compare.sh            # 5 runs x 2 s per figure (~25 min)
+#   bash tests/bench/compare.sh --quick    # 1 run x 0.5 s, 100k-verify memory run (~5 min)
 #
 # Environment: RUNS (5), SECS (2; seconds per figure per run), MEMORY_N
 # (1000000 verifications), CARGO_TARGET_DIR (default target/bench-peers).
@@ -20,6 +20,13 @@
 #   - npm jose and Python PyJWT + jwcrypto (the interop peers installed by
 #     tests/peers/install.sh into .peers/),
 #   - chatseal's Python binding, when bindings/pyproject.toml exists.
+# Then the key paths of issue 13, the whole job (mint with a 1,536-character
+# sso_token JWE; verify + decrypt) on each key choice: RS256 + RSA-OAEP-256
+# with RSA-2048/3072/4096 keys, ES256 + ECDH-ES+A256KW on P-256, Ed25519 +
+# ECDH-ES+A256KW on X25519; by chatseal and by aws-lc-rs bare (the same
+# primitives: the ideal), measured in interleaved slices in one process
+# (`chatseal-bench-peers paths`), by npm jose and jwcrypto, and against
+# `openssl speed rsa4096 ecdhp256 ecdhx25519 ed25519` too.
 # Runs are interleaved (every peer once per run) and each figure is the
 # median over the runs. Then chatseal on 1 and 2 threads, and the peak RSS of
 # MEMORY_N verifications in one process. Every peer first checks that it
@@ -109,15 +116,19 @@ fi
     "$(python3 -c 'import sys, tomllib; print(", ".join("%s %s" % (x["name"], x["version"]) for f in sys.argv[1:] for x in tomllib.load(open(f, "rb"))["package"] if x["name"] in ("aws-lc-rs", "jsonwebtoken", "josekit", "openssl")))' "$here/rust-peers/Cargo.lock" "$here/josekit-peer/Cargo.lock")."
 } >"$meta"
 
+# The primitives of every key path: RSA sign/verify, ECDSA P-256, ECDH on
+# P-256 and X25519, Ed25519.
+ossl_algs="rsa2048 rsa3072 rsa4096 ecdsap256 ecdhp256 ecdhx25519 ed25519"
+
 for run in $(seq 1 "$RUNS"); do
   say "run $run of $RUNS"
   echo "RUN $run" >>"$raw"
   # Wall-clock rates (-elapsed), like every peer's first figure; then the
   # default, which divides by user CPU time, for the CPU-time table.
   echo "OPENSSL wall" >>"$raw"
-  openssl speed -elapsed -seconds "$OSSL_SECS" rsa2048 rsa3072 ecdsap256 2>/dev/null >>"$raw"
+  openssl speed -elapsed -seconds "$OSSL_SECS" $ossl_algs 2>/dev/null >>"$raw"
   echo "OPENSSL cpu" >>"$raw"
-  openssl speed -seconds "$OSSL_SECS" rsa2048 rsa3072 ecdsap256 2>/dev/null >>"$raw"
+  openssl speed -seconds "$OSSL_SECS" $ossl_algs 2>/dev/null >>"$raw"
   for impl in chatseal aws-lc-rs jsonwebtoken; do
     "$peers" run "$impl" "$fixture" "$SECS" >>"$raw"
   done
@@ -129,6 +140,7 @@ for run in $(seq 1 "$RUNS"); do
   elif [[ $run -eq 1 ]]; then
     echo "SKIP chatseal Python binding (bindings/pyproject.toml not there yet)" >>"$raw"
   fi
+  "$peers" paths "$fixture" "$SECS" >>"$raw"
   "$peers" extra "$SECS" >>"$raw"
   "$peers" threads "$fixture" "$SECS" >>"$raw"
 done
