@@ -36,6 +36,7 @@ pub struct TokenRequest {
     context: Option<Value>,
     sso_token: Option<SsoToken>,
     extra: Map<String, Value>,
+    ttl: Option<Duration>,
 }
 
 impl TokenRequest {
@@ -46,7 +47,16 @@ impl TokenRequest {
             context: None,
             sso_token: None,
             extra: Map::new(),
+            ttl: None,
         }
+    }
+
+    /// A lifetime for this token only, at most the issuer's own ttl (a
+    /// request can shorten a token's life, never lengthen it past what the
+    /// issuer was built for); longer is refused by [`Issuer::mint`].
+    pub fn ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = Some(ttl);
+        self
     }
 
     /// Plain, non-secret user attributes (a JSON object) for the `context`
@@ -280,6 +290,19 @@ impl Issuer {
         if request.sub.is_empty() {
             return Err(Error::misuse("the subject (`sub`) must not be empty"));
         }
+        let ttl = match request.ttl {
+            None => self.ttl,
+            Some(t) => {
+                let t = i64::try_from(t.as_secs()).unwrap_or(i64::MAX);
+                if t == 0 || t > self.ttl {
+                    return Err(Error::misuse(format!(
+                        "the request's ttl of {t} s is outside 1..={} s (the issuer's ttl)",
+                        self.ttl
+                    )));
+                }
+                t
+            }
+        };
         if let Some(iss) = &self.iss {
             claims.insert("iss".into(), iss.clone());
         }
@@ -289,7 +312,7 @@ impl Issuer {
         }
         claims.insert("iat".into(), now.into());
         claims.insert("nbf".into(), now.into());
-        claims.insert("exp".into(), now.saturating_add(self.ttl).into());
+        claims.insert("exp".into(), now.saturating_add(ttl).into());
         let mut jti = [0u8; 16];
         backend::fill_random(&mut jti)?;
         claims.insert("jti".into(), Value::String(b64url(&jti)));

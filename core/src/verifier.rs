@@ -1164,6 +1164,18 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ApiMisuse);
+        // A request may shorten the lifetime, never lengthen it.
+        let t = no_platform
+            .mint_at(&TokenRequest::new("u").ttl(Duration::from_secs(20)), at(NOW))
+            .unwrap();
+        let (_, claims) = crate::dangerous::insecure_decode(&t).unwrap();
+        assert_eq!(claims["exp"], NOW + 20);
+        for bad in [0, 3601] {
+            let e = no_platform
+                .mint(&TokenRequest::new("u").ttl(Duration::from_secs(bad)))
+                .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::ApiMisuse, "{bad}");
+        }
     }
 
     #[test]

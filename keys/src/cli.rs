@@ -107,6 +107,95 @@ Example:
 
 Running it again reuses the keyrings it created.")]
     Quickstart(QuickstartArgs),
+    /// Run the token sidecar: host backends in any language mint widget
+    /// tokens over HTTP; the keyring's JWKS is served too.
+    #[cfg(feature = "services")]
+    #[command(after_help = "\
+Endpoints:
+  POST /v1/tokens               {\"sub\", \"context\"?, \"sso_token\"?, \"claims\"?, \"ttl\"?}
+                                -> {\"token\", \"expires_at\", \"kid\"}; needs
+                                Authorization: Bearer <API key> (chatseal apikey generate)
+  GET  /.well-known/jwks.json   the keyring's published keys (ETag, Cache-Control)
+  GET  /healthz, GET /metrics   liveness; Prometheus text
+
+Example:
+  chatseal apikey generate --out sidecar.key.hash > sidecar.key   # the key, shown once
+  chatseal serve --dir ./keys --iss https://host.example --aud chat \\
+      --platform-key platform.pem --api-key-hash sidecar.key.hash --listen 127.0.0.1:8700
+
+It listens on loopback only (there is no TLS in it); a rotation of the keyring by
+another process is picked up on the next request. SIGTERM or SIGINT drains and stops.")]
+    Serve(ServeArgs),
+    /// API keys for `chatseal serve`: generate one, keep only its hash.
+    #[command(subcommand)]
+    Apikey(ApikeyCommand),
+}
+
+/// `chatseal apikey …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ApikeyCommand {
+    /// Print a new API key once on stdout and write only its SHA-256 hash.
+    #[command(after_help = "\
+Example:
+  chatseal apikey generate --out sidecar.key.hash > sidecar.key
+The key (csk_...) is printed once; store it where the host backend reads it. The
+hash file (mode 0600) is what `chatseal serve --api-key-hash` checks against.
+Running it again with --force replaces the hash: the old key dies at once.")]
+    Generate(ApikeyGenerateArgs),
+}
+
+/// `chatseal apikey generate`.
+#[derive(Debug, Args)]
+pub(crate) struct ApikeyGenerateArgs {
+    /// Where to write the hash (atomically, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) out: PathBuf,
+    /// Replace an existing hash file (the old key stops working).
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `chatseal serve`.
+#[cfg(feature = "services")]
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) dir: DirArg,
+    #[command(flatten)]
+    pub(crate) pass: PassArg,
+    /// Issuer (`iss`) of every token.
+    #[arg(long, conflicts_with = "without_iss")]
+    pub(crate) iss: Option<String>,
+    /// Mint without `iss` (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) without_iss: bool,
+    /// Audience (`aud`) of every token.
+    #[arg(long, conflicts_with = "without_aud")]
+    pub(crate) aud: Option<String>,
+    /// Mint without `aud` (IBM-style tokens have none).
+    #[arg(long)]
+    pub(crate) without_aud: bool,
+    /// Default and largest lifetime in seconds (default 3600, at most 7100);
+    /// a request's `ttl` may only shorten it.
+    #[arg(long, value_name = "SECONDS")]
+    pub(crate) ttl: Option<u64>,
+    /// The platform's public key that requests' `sso_token`s are encrypted
+    /// to (SPKI PEM, JWK/JWKS file, or platform keyring folder). Without it,
+    /// a request with an `sso_token` is refused.
+    #[arg(long, value_name = "FILE|DIR")]
+    pub(crate) platform_key: Option<PathBuf>,
+    /// Format of `user_payload` (default jwe); needs --platform-key.
+    #[arg(long, value_enum)]
+    pub(crate) payload_format: Option<FormatArg>,
+    /// The API key hash file (`chatseal apikey generate --out FILE`).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) api_key_hash: PathBuf,
+    /// Address to listen on: a loopback IP and port.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8700")]
+    pub(crate) listen: String,
+    /// Most connections served at once; more wait for a free slot.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub(crate) max_connections: usize,
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,8 @@
 mod cli;
 mod error;
 mod run;
+#[cfg(feature = "services")]
+mod serve;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -4,6 +4,7 @@
 //! verify, inspect), `tenant` (tenant …, verify --tenant-config),
 //! `quickstart`; shared helpers here.
 
+mod apikey;
 mod keyring;
 mod quickstart;
 mod tenant;
@@ -12,6 +13,8 @@ mod tokens;
 use keyring::*;
 use quickstart::quickstart;
 use tenant::*;
+#[cfg(feature = "services")]
+pub(crate) use tokens::load_platform_key;
 use tokens::*;
 
 use std::fs;
@@ -58,6 +61,9 @@ pub(crate) fn run(cli: Cli) -> CliResult {
             TenantCommand::IssuerUrl(a) => issuer_url(a),
         },
         Command::Quickstart(a) => quickstart(a),
+        #[cfg(feature = "services")]
+        Command::Serve(a) => crate::serve::serve(a),
+        Command::Apikey(ApikeyCommand::Generate(a)) => apikey::apikey_generate(a),
     }
 }
 
@@ -80,7 +86,7 @@ pub(super) fn emit_json(v: &Value) -> CliResult {
     emit(&s)
 }
 
-pub(super) fn read_file(path: &Path, what: &str) -> CliResult<String> {
+pub(crate) fn read_file(path: &Path, what: &str) -> CliResult<String> {
     if path.as_os_str() == "-" {
         let mut s = String::new();
         io::stdin()
@@ -103,7 +109,7 @@ pub(super) fn chomp(s: &mut String) {
 }
 
 /// The passphrase from `--passphrase-file` or `CHATSEAL_PASSPHRASE`, never argv.
-pub(super) fn passphrase(arg: &PassArg) -> CliResult<Option<Passphrase>> {
+pub(crate) fn passphrase(arg: &PassArg) -> CliResult<Option<Passphrase>> {
     let mut text = match &arg.passphrase_file {
         Some(f) => read_file(f, "the passphrase file")?,
         None => match std::env::var("CHATSEAL_PASSPHRASE") {
@@ -158,7 +164,7 @@ pub(super) fn key_use(u: UseArg) -> KeyUse {
     }
 }
 
-pub(super) fn payload_format(f: FormatArg) -> PayloadFormat {
+pub(crate) fn payload_format(f: FormatArg) -> PayloadFormat {
     match f {
         FormatArg::Jwe => PayloadFormat::Jwe,
         FormatArg::Wxo => PayloadFormat::Wxo,

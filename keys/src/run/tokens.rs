@@ -5,7 +5,7 @@ use super::*;
 // ---------------------------------------------------------------- tokens
 
 /// A platform public key from an SPKI PEM, a JWK/JWKS file, or a keyring folder.
-pub(super) fn load_platform_key(path: &Path) -> CliResult<PlatformEncryptionKey> {
+pub(crate) fn load_platform_key(path: &Path) -> CliResult<PlatformEncryptionKey> {
     if path.is_dir() {
         return Ok(Keyring::open(path)?.encryption_key()?);
     }
