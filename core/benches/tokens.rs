@@ -27,10 +27,11 @@ const AUD: &str = "chatseal-platform";
 /// The client key for `alg`: RSA keys are 2048 bits (the size OpenSSL's
 /// `rsa2048` figure in the comparison is for).
 fn client_key(alg: Algorithm) -> ClientSigningKey {
-    if alg == Algorithm::ES256 {
-        ClientSigningKey::generate(alg).expect("P-256 key generation")
-    } else {
-        ClientSigningKey::generate_rsa(alg, RsaKeySize::Rsa2048).expect("RSA key generation")
+    match alg {
+        Algorithm::RS256 | Algorithm::PS256 => {
+            ClientSigningKey::generate_rsa(alg, RsaKeySize::Rsa2048).expect("RSA key generation")
+        }
+        _ => ClientSigningKey::generate(alg).expect("EC key generation"),
     }
 }
 
