@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use std::{fmt, str::FromStr};
 use zeroize::Zeroizing;
 
-use crate::backend::{self, Curve, EcPublic, EcdhPublic, Oaep};
+use crate::backend::{self, Curve, EcdhPublic, Oaep};
 use crate::encoding::{b64std, b64std_decode, b64url, b64url_decode, parse_object, parse_value};
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::{
@@ -242,15 +242,10 @@ fn parse_epk(v: &Value) -> Result<EcdhPublic> {
                 ));
             }
             let point = [&[4u8][..], &x, &y].concat();
-            // The invalid-curve attack: a point off P-256 is refused here,
-            // before any agreement.
-            let p = EcPublic::from_der_or_point(&point).map_err(|_| {
-                Error::new(
-                    ErrorKind::DecryptionFailed,
-                    "user_payload JWE `epk` is not a point on P-256",
-                )
-            })?;
-            Ok(EcdhPublic::p256(&p))
+            // Checked on P-256 by the agreement, before anything secret is
+            // touched (the invalid-curve attack is refused there).
+            EcdhPublic::p256_point(&point)
+                .map_err(|_| Error::malformed("user_payload JWE `epk` is not a P-256 point"))
         }
         (Some("OKP"), Some("X25519")) => {
             if m.contains_key("y") {
@@ -470,7 +465,9 @@ pub(crate) fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Z
             }
             (DecryptKind::Ecdh(k), alg) => {
                 let Some(epk) = &h.epk else { continue };
-                let Ok(z) = k.agree(epk) else { continue };
+                // A bad `epk` (off the curve, low order) fails for every key
+                // alike: say so once.
+                let z = k.agree(epk)?;
                 if alg == JweAlgorithm::EcdhEs {
                     if !ek.is_empty() {
                         return Err(Error::malformed(

@@ -1166,7 +1166,10 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::ApiMisuse);
         // A request may shorten the lifetime, never lengthen it.
         let t = no_platform
-            .mint_at(&TokenRequest::new("u").ttl(Duration::from_secs(20)), at(NOW))
+            .mint_at(
+                &TokenRequest::new("u").ttl(Duration::from_secs(20)),
+                at(NOW),
+            )
             .unwrap();
         let (_, claims) = crate::dangerous::insecure_decode(&t).unwrap();
         assert_eq!(claims["exp"], NOW + 20);

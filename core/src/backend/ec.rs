@@ -139,6 +139,22 @@ impl EcdhPublic {
         }
     }
 
+    /// A P-256 point given as `04 || x || y` (a JWE `epk`): its length and
+    /// form are checked here; whether it is on the curve is checked once, by
+    /// [`EcdhPrivate::agree`], before any secret-dependent work (so the point
+    /// is parsed once per token, not twice).
+    pub(crate) fn p256_point(bytes: &[u8]) -> Result<Self> {
+        if bytes.len() != 65 || bytes[0] != 4 {
+            return Err(Error::invalid_key(
+                "P-256 public point must be 65 bytes, uncompressed",
+            ));
+        }
+        Ok(Self {
+            curve: Curve::P256,
+            bytes: bytes.to_vec(),
+        })
+    }
+
     /// An X25519 public key from its 32 bytes. Low-order points are refused
     /// when they are used (the shared secret would be all zero).
     pub(crate) fn x25519(bytes: &[u8]) -> Result<Self> {
@@ -273,8 +289,22 @@ impl EcdhPrivate {
         if peer.curve != self.public.curve {
             return Err(Error::decryption_failed());
         }
-        let peer = UnparsedPublicKey::new(peer.curve.alg(), peer.bytes.as_slice());
-        let z = agreement::agree(&self.key, peer, Error::decryption_failed(), |z| {
+        // The peer's point is parsed and checked on the curve here, once (the
+        // invalid-curve attack ends here; a public fact, so it is named).
+        let parsed = agreement::ParsedPublicKey::try_from(&UnparsedPublicKey::new(
+            peer.curve.alg(),
+            peer.bytes.as_slice(),
+        ))
+        .map_err(|_| {
+            Error::new(
+                ErrorKind::DecryptionFailed,
+                format!(
+                    "the ephemeral public key is not a point on {}",
+                    peer.curve.name()
+                ),
+            )
+        })?;
+        let z = agreement::agree(&self.key, parsed, Error::decryption_failed(), |z| {
             Ok(Zeroizing::new(z.to_vec()))
         })?;
         if self.public.curve == Curve::X25519 {
