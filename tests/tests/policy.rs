@@ -657,6 +657,40 @@ fn api_key_decides_over_jwt() {
 }
 
 #[test]
+fn ed25519_provider_with_an_x25519_platform_key() {
+    // acceptedAlgorithms knows Ed25519 (and EdDSA); the provider's JWKS is
+    // an OKP key without alg; user_payload is ECDH-ES+A256KW to X25519.
+    let host = ClientSigningKey::generate(Algorithm::Ed25519).unwrap();
+    let platform = PlatformDecryptionKey::generate_ecdh(EcdhCurve::X25519)
+        .unwrap()
+        .with_kid("platform-x")
+        .unwrap();
+    let mut jwk: serde_json::Value =
+        serde_json::from_str(&host.verifying_key().to_jwk().to_json()).unwrap();
+    jwk.as_object_mut().unwrap().remove("alg");
+    assert_eq!(jwk["kty"], "OKP");
+    for accepted in ["Ed25519", "EdDSA"] {
+        let doc = serde_json::json!({"tenantId": "acme", "providers": {"host": {
+            "issuer": "https://host.example", "expectedAudience": "chat",
+            "acceptedAlgorithms": [accepted], "jwks": {"keys": [jwk]},
+            "decryptionKeys": ["platform-x"]}}});
+        let config = TenantConfig::from_json(&doc.to_string()).unwrap();
+        assert_eq!(config.providers()[0].algorithms(), &[Algorithm::Ed25519]);
+        let tenant = TenantVerifier::new(&config, std::slice::from_ref(&platform)).unwrap();
+        let token = Issuer::builder(host.clone())
+            .issuer("https://host.example")
+            .audience("chat")
+            .platform_key(platform.encryption_key().clone(), PayloadFormat::Jwe)
+            .build()
+            .unwrap()
+            .mint(&TokenRequest::new("u1").sso_token(SsoToken::new("obo")))
+            .unwrap();
+        let who = tenant.verify(&token, Some("u1")).unwrap();
+        assert_eq!(who.sso_token().unwrap().expose_secret(), "obo");
+    }
+}
+
+#[test]
 fn allowed_origins_and_anonymous_security() {
     let idp = ClientSigningKey::generate(Algorithm::ES256).unwrap();
     let jwks: serde_json::Value =
