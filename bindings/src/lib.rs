@@ -21,6 +21,7 @@ mod issuer;
 mod json;
 mod keyring;
 mod keys;
+mod tenant;
 mod verifier;
 
 pub use error::{ChatsealError, Result};
@@ -31,6 +32,7 @@ pub use keys::{
     client_keys_from_jwks, jwks_json, published_sample_key, Algorithm, ClientSigningKey,
     ClientVerifyingKey, PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
 };
+pub use tenant::{TenantConfig, TenantVerifier, VerifiedIdentity};
 pub use verifier::{VerifiedToken, Verifier};
 
 uniffi::setup_scaffolding!("chatseal");
