@@ -32,7 +32,9 @@ pub use keys::{
     client_keys_from_jwks, jwks_json, published_sample_key, Algorithm, ClientSigningKey,
     ClientVerifyingKey, PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
 };
-pub use tenant::{TenantConfig, TenantVerifier, VerifiedIdentity};
+pub use tenant::{
+    seal_config, unseal_config, ApiKeySlot, TenantConfig, TenantVerifier, VerifiedIdentity,
+};
 pub use verifier::{VerifiedToken, Verifier};
 
 uniffi::setup_scaffolding!("chatseal");

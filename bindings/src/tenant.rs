@@ -133,3 +133,80 @@ impl VerifiedIdentity {
         self.0.sso_token().map(|t| t.expose_secret().to_owned())
     }
 }
+
+/// Encrypts a tenant document at rest (AES-256-GCM under a key derived with
+/// HKDF-SHA256 from the two secrets); the document is validated first.
+#[uniffi::export]
+pub fn seal_config(text: String, base_secret: String, purpose_secret: String) -> Result<String> {
+    chatseal::TenantConfig::from_json(&text)?;
+    let keys = config_keys(base_secret, purpose_secret)?;
+    Ok(chatseal::seal_config(&text, &keys)?)
+}
+
+/// Decrypts a sealed tenant document. Secrets that changed give
+/// `config_keys_changed`, never garbage.
+#[uniffi::export]
+pub fn unseal_config(
+    sealed: String,
+    base_secret: String,
+    purpose_secret: String,
+) -> Result<String> {
+    let keys = config_keys(base_secret, purpose_secret)?;
+    Ok(chatseal::unseal_config(&sealed, &keys)?)
+}
+
+fn config_keys(base: String, purpose: String) -> Result<chatseal::ConfigKeys> {
+    Ok(chatseal::ConfigKeys::new(
+        chatseal::SecretString::new(base),
+        chatseal::SecretString::new(purpose),
+    )?)
+}
+
+/// A service's API key slot (Airgentic-style analytics key): only the key's
+/// SHA-256 hash is kept; `generate` / `regenerate` return the key once.
+#[derive(Debug, uniffi::Object)]
+#[uniffi::export(Debug)]
+pub struct ApiKeySlot(std::sync::Mutex<chatseal::ApiKeySlot>);
+
+impl ApiKeySlot {
+    fn slot(&self) -> std::sync::MutexGuard<'_, chatseal::ApiKeySlot> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl ApiKeySlot {
+    /// A slot from its stored form (`to_stored()`), or empty with `None`.
+    #[uniffi::constructor(default(stored = None))]
+    pub fn new(stored: Option<String>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self(std::sync::Mutex::new(
+            chatseal::ApiKeySlot::from_stored(stored.as_deref())?,
+        ))))
+    }
+
+    /// Creates the key (the slot must be empty); the key is returned once.
+    pub fn generate(&self) -> Result<String> {
+        Ok(self.slot().generate()?.expose_secret().to_owned())
+    }
+
+    /// Replaces the key: the old one dies at once; the new one is returned
+    /// once.
+    pub fn regenerate(&self) -> Result<String> {
+        Ok(self.slot().regenerate()?.expose_secret().to_owned())
+    }
+
+    /// Deletes the key.
+    pub fn delete(&self) {
+        self.slot().delete();
+    }
+
+    /// Whether `key` is the slot's key (constant-time).
+    pub fn verify(&self, key: String) -> bool {
+        self.slot().verify(&key)
+    }
+
+    /// The stored form (the hash only), or `None` when empty.
+    pub fn to_stored(&self) -> Option<String> {
+        self.slot().to_stored()
+    }
+}

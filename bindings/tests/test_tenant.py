@@ -78,3 +78,30 @@ def test_document_rules_and_errors():
     with pytest.raises(chatseal.ChatsealError) as e:
         chatseal.TenantConfig.from_json('{"tenantId": "t", "provders": {}}')
     assert e.value.code == "invalid_config"
+
+
+def test_sealed_documents_and_api_keys():
+    host = chatseal.ClientSigningKey.generate(Algorithm.ES256)
+    doc = json.dumps({"tenantId": "acme", "providers": {"host": {
+        "issuer": "https://host.example", "expectedAudience": "chat",
+        "acceptedAlgorithms": ["ES256"],
+        "jwks": json.loads(chatseal.jwks_json([host.verifying_key()]))}}})
+    base, purpose = "b" * 40, "p" * 40
+    sealed = chatseal.seal_config(doc, base, purpose)
+    assert "acme" not in sealed
+    assert json.loads(chatseal.unseal_config(sealed, base, purpose))["tenantId"] == "acme"
+    with pytest.raises(chatseal.ChatsealError) as e:
+        chatseal.unseal_config(sealed, base, "q" * 40)
+    assert e.value.code == "config_keys_changed"
+
+    slot = chatseal.ApiKeySlot()
+    key = slot.generate()
+    assert key.startswith("csk_") and slot.verify(key)
+    stored = slot.to_stored()
+    assert stored and key[4:] not in stored
+    again = chatseal.ApiKeySlot(stored)
+    assert again.verify(key)
+    new = again.regenerate()
+    assert again.verify(new) and not again.verify(key)
+    again.delete()
+    assert not again.verify(new) and again.to_stored() is None

@@ -25,6 +25,7 @@ and `reason` (the Rust error's message, also `str(e)`).
 
 from ._native.chatseal import (
     Algorithm,
+    ApiKeySlot,
     ChatsealError,
     ClientSigningKey,
     ClientVerifyingKey,
@@ -49,6 +50,8 @@ from ._native.chatseal import (
     jwks_json,
     keyring_exists,
     published_sample_key,
+    seal_config,
+    unseal_config,
 )
 
 
@@ -62,6 +65,7 @@ ChatsealError.__str__ = _reason  # type: ignore[method-assign]
 
 __all__ = [
     "Algorithm",
+    "ApiKeySlot",
     "ChatsealError",
     "ClientSigningKey",
     "ClientVerifyingKey",
@@ -86,4 +90,6 @@ __all__ = [
     "jwks_json",
     "keyring_exists",
     "published_sample_key",
+    "seal_config",
+    "unseal_config",
 ]
