@@ -285,6 +285,29 @@ mod tests {
     }
 
     #[test]
+    fn kidless_copies_of_one_key_in_a_jwks_are_refused() {
+        // Found by the jwk_parse fuzz target: two kid-less entries of the
+        // same key loaded, and the set they wrote back out did not.
+        let k = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let mut jwk: serde_json::Value =
+            serde_json::from_str(&k.verifying_key().to_jwk().to_json()).unwrap();
+        jwk.as_object_mut().unwrap().remove("kid");
+        let set = serde_json::json!({"keys": [jwk.clone(), jwk]}).to_string();
+        assert!(ClientVerifyingKey::from_jwks(&set).is_err());
+        // One copy loads, and its own set loads back.
+        let one = ClientVerifyingKey::from_jwks(
+            &serde_json::json!({"keys": [serde_json::from_str::<serde_json::Value>(
+                &k.verifying_key().to_jwk().to_json()
+            )
+            .unwrap()]})
+            .to_string(),
+        )
+        .unwrap();
+        let again = ClientVerifyingKey::from_jwks(&ClientVerifyingKey::to_jwks(&one).to_json());
+        assert_eq!(again.unwrap(), one);
+    }
+
+    #[test]
     fn duplicate_kids_refused() {
         let k = ClientSigningKey::generate(Algorithm::ES256).unwrap();
         let j = k.verifying_key().to_jwk().to_json();
