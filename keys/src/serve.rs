@@ -400,7 +400,9 @@ async fn mint(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
         );
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
+        // The body may hold an sso_token: keep it in a buffer that is wiped
+        // when dropped (`Vec::from` takes the collected bytes without a copy).
+        Ok(b) => chatseal::SecretBytes::from(zeroize::Zeroizing::new(Vec::from(b.to_bytes()))),
         Err(_) => {
             state.metrics.refused.fetch_add(1, Ordering::Relaxed);
             return error(
@@ -416,7 +418,7 @@ async fn mint(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> {
     };
     // Unknown and duplicate members are refused by the request shape;
     // serde_json bounds the nesting.
-    let b: MintBody = match serde_json::from_slice(&body) {
+    let b: MintBody = match serde_json::from_slice(body.expose_secret()) {
         Ok(b) => b,
         Err(e) => return refused("invalid_request", format!("request body: {e}")),
     };
