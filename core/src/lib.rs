@@ -95,9 +95,13 @@ pub use keys::{
 };
 pub use payload::PayloadFormat;
 pub use policy::{
-    authenticate, normalize_origin, rules, Authenticated, ClaimOp, ClaimRule, ProviderConfig,
-    RequestCredentials, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier, VerifiedCache,
-    VerifiedIdentity, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, MAX_PROVIDERS,
+    authenticate, authenticate_cached, extract_credentials, identity_headers,
+    is_credential_parameter, is_stripped_header, normalize_origin, refusal_status, rules,
+    unknown_tenant, www_authenticate, Authenticated, ClaimOp, ClaimRule, ExtractedCredentials,
+    ProviderConfig, RequestCredentials, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier,
+    TokenSource, VerifiedCache, VerifiedIdentity, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS,
+    CORS_MAX_AGE, DEFAULT_CACHE_BYTES, DEFAULT_CACHE_ENTRIES, IDENTITY_HEADER_PREFIX,
+    MAX_CREDENTIAL_INPUT, MAX_PROVIDERS,
 };
 pub use samples::published_sample_key;
 pub use sealed::{

@@ -37,6 +37,7 @@ mod cache;
 mod config;
 mod origin;
 mod registry;
+mod request;
 #[cfg(test)]
 mod tests;
 mod verify;
@@ -46,7 +47,14 @@ use config::*;
 pub use config::{ClaimOp, ClaimRule, ProviderConfig, TenantConfig};
 use origin::{check_origin, validate_origins};
 pub use origin::{normalize_origin, SecurityMode};
+use registry::authenticate_with;
 pub use registry::{authenticate, Authenticated, RequestCredentials, TenantRegistry};
+pub use request::{
+    authenticate_cached, extract_credentials, identity_headers, is_credential_parameter,
+    is_stripped_header, refusal_status, unknown_tenant, www_authenticate, ExtractedCredentials,
+    TokenSource, CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_MAX_AGE, IDENTITY_HEADER_PREFIX,
+    MAX_CREDENTIAL_INPUT,
+};
 pub use verify::{TenantVerifier, VerifiedIdentity};
 
 /// The stable codes of [`ErrorKind::PolicyDenied`] refusals.
@@ -77,6 +85,10 @@ pub mod rules {
     pub const NO_CREDENTIALS: &str = "no_credentials";
     /// The request's `Origin` is not in the tenant's `allowedOrigins`.
     pub const ORIGIN_NOT_ALLOWED: &str = "origin_not_allowed";
+    /// The request's credentials are in a shape no client should send: a
+    /// token in two places, a second `Authorization` header, a scheme other
+    /// than `Bearer` (see [`crate::extract_credentials`]).
+    pub const INVALID_REQUEST: &str = "invalid_request";
 }
 
 pub(super) fn denied(rule: &'static str, message: impl Into<String>) -> Error {

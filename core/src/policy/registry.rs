@@ -54,15 +54,9 @@ impl TenantRegistry {
     }
 
     fn tenant(&self, tenant_id: &str) -> Result<&Arc<TenantVerifier>> {
-        self.tenants.get(tenant_id).ok_or_else(|| {
-            denied(
-                rules::NO_PROVIDERS_CONFIGURED,
-                format!(
-                    "No OIDC providers configured for tenant `{}`",
-                    truncate_for_message(tenant_id)
-                ),
-            )
-        })
+        self.tenants
+            .get(tenant_id)
+            .ok_or_else(|| super::request::unknown_tenant(tenant_id))
     }
 }
 
@@ -125,6 +119,19 @@ pub fn authenticate(
     api_keys: &ApiKeySlot,
     tenant: &TenantVerifier,
 ) -> Result<Authenticated> {
+    authenticate_with(credentials, api_keys, tenant, |t, p| {
+        tenant.verify(t, p).map(Box::new)
+    })
+}
+
+/// The precedence of [`authenticate`], with `verify` checking the bearer
+/// token (directly or through a cache).
+pub(super) fn authenticate_with(
+    credentials: &RequestCredentials<'_>,
+    api_keys: &ApiKeySlot,
+    tenant: &TenantVerifier,
+    verify: impl FnOnce(&str, Option<&str>) -> Result<Box<VerifiedIdentity>>,
+) -> Result<Authenticated> {
     tenant.check_origin(credentials.origin)?;
     if let Some(k) = credentials.api_key {
         return if api_keys.verify(k) {
@@ -138,9 +145,7 @@ pub fn authenticate(
         };
     }
     match credentials.bearer_token {
-        Some(t) => Ok(Authenticated::User(Box::new(
-            tenant.verify(t, credentials.participant_id)?,
-        ))),
+        Some(t) => Ok(Authenticated::User(verify(t, credentials.participant_id)?)),
         None if tenant.security() == SecurityMode::Anonymous => Ok(Authenticated::Anonymous),
         None => Err(denied(
             rules::NO_CREDENTIALS,

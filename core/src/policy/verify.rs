@@ -8,6 +8,7 @@ use super::*;
 // ---------------------------------------------------------------------------
 
 /// Who a verified token says the user is, after every check passed.
+#[derive(Clone)]
 pub struct VerifiedIdentity {
     pub(super) tenant_id: String,
     pub(super) provider: String,
