@@ -126,6 +126,26 @@ Example:
 It listens on loopback only (there is no TLS in it); a rotation of the keyring by
 another process is picked up on the next request. SIGTERM or SIGINT drains and stops.")]
     Serve(ServeArgs),
+    /// Run the platform gateway: a reverse proxy in front of a chat backend
+    /// that authenticates every request to /t/{tenant}/… by the tenant's
+    /// document and passes the identity upstream in X-Chatseal-* headers.
+    #[cfg(feature = "services")]
+    #[command(after_help = "\
+Routes:
+  /t/{tenant}/rest…     authenticated, then proxied to the upstream as /rest…
+                        (WebSocket upgrades too; closed with 4001 when the token expires)
+  GET /healthz, /readyz, /metrics
+
+Credentials: Authorization: Bearer <jwt>, ?access_token=, Sec-WebSocket-Protocol
+bearer.<jwt>; an api-key header or ?apikey= wins over a JWT. Refusals are 401/403 with
+WWW-Authenticate and {\"error\", \"message\"}.
+
+Example:
+  chatseal gateway --config tests/fixtures/gateway/gateway.toml
+
+Tenant documents and keyrings are watched; SIGHUP rereads the configuration;
+SIGTERM or SIGINT drains and stops.")]
+    Gateway(GatewayArgs),
     /// API keys for `chatseal serve`: generate one, keep only its hash.
     #[command(subcommand)]
     Apikey(ApikeyCommand),
@@ -196,6 +216,16 @@ pub(crate) struct ServeArgs {
     /// Most connections served at once; more wait for a free slot.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub(crate) max_connections: usize,
+}
+
+/// `chatseal gateway`.
+#[cfg(feature = "services")]
+#[derive(Debug, Args)]
+pub(crate) struct GatewayArgs {
+    /// The gateway's configuration (TOML; see the gateway_config module
+    /// documentation, and tests/fixtures/gateway/gateway.toml).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -53,6 +53,8 @@
 #![deny(missing_docs)]
 
 mod fsio;
+#[cfg(feature = "gateway-config")]
+pub mod gateway_config;
 mod model;
 
 pub use model::{unix_seconds, KeyAlg, KeyEntry, KeyMaterial, KeyState, KeyUse, Manifest};

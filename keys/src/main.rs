@@ -5,6 +5,8 @@
 
 mod cli;
 mod error;
+#[cfg(feature = "services")]
+mod gateway;
 mod run;
 #[cfg(feature = "services")]
 mod serve;

@@ -300,6 +300,11 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
         ],
         "the keys, the claims and the listener of the sidecar",
     );
+    always(
+        "gateway",
+        &["--config"],
+        "the gateway's only flag: everything else is in the file",
+    );
 
     let ring = f.ring.as_str();
     let mut ineffective = |cmd: &str, flag: &str, cases: Vec<(Vec<String>, Vec<String>)>| {

@@ -12,6 +12,8 @@ mod tokens;
 
 use keyring::*;
 use quickstart::quickstart;
+#[cfg(feature = "services")]
+pub(crate) use tenant::load_tenant_document;
 use tenant::*;
 #[cfg(feature = "services")]
 pub(crate) use tokens::load_platform_key;
@@ -63,6 +65,8 @@ pub(crate) fn run(cli: Cli) -> CliResult {
         Command::Quickstart(a) => quickstart(a),
         #[cfg(feature = "services")]
         Command::Serve(a) => crate::serve::serve(a),
+        #[cfg(feature = "services")]
+        Command::Gateway(a) => crate::gateway::gateway(a),
         Command::Apikey(ApikeyCommand::Generate(a)) => apikey::apikey_generate(a),
     }
 }
@@ -124,6 +128,14 @@ pub(crate) fn passphrase(arg: &PassArg) -> CliResult<Option<Passphrase>> {
         ));
     }
     Ok(Some(Passphrase::new(text)))
+}
+
+/// The keyring passphrase from CHATSEAL_PASSPHRASE, for the services.
+#[cfg(feature = "services")]
+pub(crate) fn passphrase_from_env() -> CliResult<Option<Passphrase>> {
+    passphrase(&PassArg {
+        passphrase_file: None,
+    })
 }
 
 pub(super) fn read_token(arg: Option<String>) -> CliResult<String> {

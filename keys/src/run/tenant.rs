@@ -275,3 +275,16 @@ pub(super) fn issuer_url(a: IssuerUrlArgs) -> CliResult {
     };
     emit(&format!("{}\n", idp.issuer_url()?))
 }
+
+/// A tenant document from `path`, plain or sealed (the secrets of a sealed
+/// one from the environment), for the services.
+#[cfg(feature = "services")]
+pub(crate) fn load_tenant_document(path: &Path) -> CliResult<(TenantConfig, bool)> {
+    load_tenant(
+        path,
+        &SealKeysArg {
+            base_secret_file: None,
+            purpose_secret_file: None,
+        },
+    )
+}

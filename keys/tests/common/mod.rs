@@ -2,6 +2,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod http;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};

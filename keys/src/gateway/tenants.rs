@@ -1,0 +1,247 @@
+//! The gateway's tenants: built from `[[tenant]]` entries and `tenants_dir`,
+//! with the stamps of the files each was built from, so that a change is
+//! seen by polling and only the changed tenant is rebuilt.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use chatseal::{ApiKeySlot, TenantVerifier};
+use chatseal_keys::gateway_config::{valid_tenant_id, GatewayConfig, TenantEntry};
+use chatseal_keys::Keyring;
+
+use crate::error::{usage, CliResult};
+use crate::run::{load_tenant_document, passphrase_from_env, read_file};
+
+/// What identifies a file's version: size and modification time (`None`:
+/// the file is missing).
+pub(super) type Stamp = Option<(u64, SystemTime)>;
+
+pub(super) fn stamp(path: &Path) -> Stamp {
+    let m = std::fs::metadata(path).ok()?;
+    Some((m.len(), m.modified().ok()?))
+}
+
+/// Where a tenant comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Source {
+    pub(super) id: String,
+    pub(super) config: PathBuf,
+    pub(super) decrypt_dir: Option<PathBuf>,
+    pub(super) forward_sso_token: bool,
+    pub(super) api_key_hash: Option<PathBuf>,
+}
+
+impl Source {
+    fn from_entry(e: &TenantEntry) -> Self {
+        Self {
+            id: e.id.clone(),
+            config: e.config.clone(),
+            decrypt_dir: e.decrypt_dir.clone(),
+            forward_sso_token: e.forward_sso_token,
+            api_key_hash: e.api_key_hash.clone(),
+        }
+    }
+
+    /// The files the tenant is built from, in a fixed order.
+    fn files(&self) -> Vec<PathBuf> {
+        let mut f = vec![self.config.clone()];
+        if let Some(d) = &self.decrypt_dir {
+            f.push(d.join(chatseal_keys::MANIFEST_FILE));
+        }
+        if let Some(h) = &self.api_key_hash {
+            f.push(h.clone());
+        }
+        f
+    }
+
+    pub(super) fn stamps(&self) -> Vec<Stamp> {
+        self.files().iter().map(|p| stamp(p)).collect()
+    }
+}
+
+/// A tenant ready to serve.
+pub(super) struct Tenant {
+    pub(super) source: Source,
+    pub(super) stamps: Vec<Stamp>,
+    pub(super) verifier: TenantVerifier,
+    pub(super) api_keys: ApiKeySlot,
+}
+
+/// Builds a tenant from its files. The stamps are read first: a change in
+/// between is seen by the next poll.
+pub(super) fn build(source: &Source) -> CliResult<Tenant> {
+    let stamps = source.stamps();
+    let (config, _) = load_tenant_document(&source.config)?;
+    if config.tenant_id() != source.id {
+        return Err(usage(format!(
+            "`{}` is the document of tenant `{}`, not of `{}`",
+            source.config.display(),
+            config.tenant_id(),
+            source.id
+        )));
+    }
+    let keys = match &source.decrypt_dir {
+        Some(d) => Keyring::open(d)?.decryption_keys(passphrase_from_env()?.as_ref())?,
+        None => Vec::new(),
+    };
+    let verifier = TenantVerifier::new(&config, &keys)?;
+    if verifier.allowed_origins().is_empty() {
+        super::log(
+            "warn",
+            "open_origins",
+            &[
+                ("tenant", source.id.as_str()),
+                (
+                    "message",
+                    "allowedOrigins is empty: pages of every origin may call this tenant",
+                ),
+            ],
+        );
+    }
+    let api_keys = match &source.api_key_hash {
+        Some(p) => {
+            let text = read_file(p, "the tenant's API key hash file")?;
+            ApiKeySlot::from_stored(Some(text.trim()))
+                .map_err(|e| usage(format!("{}: {}", p.display(), e.message())))?
+        }
+        None => ApiKeySlot::empty(),
+    };
+    Ok(Tenant {
+        source: source.clone(),
+        stamps,
+        verifier,
+        api_keys,
+    })
+}
+
+/// Every tenant source the configuration names: `[[tenant]]` entries, then
+/// the documents in `tenants_dir` (`<id>.json` or `<id>.sealed`; an entry
+/// wins over a file of the same id). Unreadable folders are an error.
+pub(super) fn sources(config: &GatewayConfig) -> CliResult<Vec<Source>> {
+    let mut out: Vec<Source> = config.tenants.iter().map(Source::from_entry).collect();
+    if let Some(dir) = &config.tenants_dir {
+        let listing = std::fs::read_dir(dir)
+            .map_err(|e| usage(format!("cannot read tenants_dir `{}`: {e}", dir.display())))?;
+        let mut found: Vec<Source> = Vec::new();
+        for entry in listing.flatten() {
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(id) = name
+                .strip_suffix(".json")
+                .or_else(|| name.strip_suffix(".sealed"))
+            else {
+                continue;
+            };
+            if !valid_tenant_id(id) || out.iter().any(|s| s.id == id) {
+                continue;
+            }
+            if found.iter().any(|s| s.id == id) {
+                // Both acme.json and acme.sealed: the sealed one wins, so a
+                // plain copy left beside it is never served.
+                if name.ends_with(".sealed") {
+                    found.retain(|s| s.id != id);
+                } else {
+                    continue;
+                }
+            }
+            found.push(Source {
+                id: id.to_owned(),
+                config: path.clone(),
+                decrypt_dir: config.decrypt_dir.clone(),
+                forward_sso_token: false,
+                api_key_hash: None,
+            });
+        }
+        found.sort_by(|a, b| a.id.cmp(&b.id));
+        out.extend(found);
+    }
+    Ok(out)
+}
+
+/// The tenants, by id, as one immutable value that requests read and the
+/// watcher replaces whole.
+#[derive(Default)]
+pub(super) struct Tenants {
+    pub(super) by_id: HashMap<String, Arc<Tenant>>,
+    /// Tenants whose files exist but never loaded (not ready), with the
+    /// stamps of the files that failed: they are tried again when those
+    /// change.
+    pub(super) failed: HashMap<String, Vec<Stamp>>,
+}
+
+/// The result of bringing `old` in line with `sources`: the new set and
+/// whether anything changed. A tenant whose files did not change is kept
+/// as is; a changed one that fails to build keeps its old version (and is
+/// logged); a new one that fails is left out and listed in `failed`. The
+/// third value counts the builds that failed.
+pub(super) fn refresh(old: &Tenants, sources: &[Source], force: bool) -> (Tenants, bool, u64) {
+    let mut next = Tenants::default();
+    let mut changed = false;
+    let mut failures = 0;
+    for s in sources {
+        let current = old.by_id.get(&s.id);
+        let stamps = s.stamps();
+        if !force {
+            if let Some(t) = current.filter(|t| t.source == *s && t.stamps == stamps) {
+                next.by_id.insert(s.id.clone(), t.clone());
+                continue;
+            }
+            if current.is_none() && old.failed.get(&s.id) == Some(&stamps) {
+                next.failed.insert(s.id.clone(), stamps);
+                continue;
+            }
+        }
+        match build(s) {
+            Ok(t) => {
+                changed = true;
+                super::log(
+                    "info",
+                    if current.is_some() {
+                        "tenant_reloaded"
+                    } else {
+                        "tenant_loaded"
+                    },
+                    &[("tenant", s.id.as_str())],
+                );
+                next.by_id.insert(s.id.clone(), Arc::new(t));
+            }
+            Err(e) => {
+                let line = e.line();
+                failures += 1;
+                match current {
+                    Some(t) => {
+                        super::log(
+                            "error",
+                            "tenant_reload_failed",
+                            &[
+                                ("tenant", s.id.as_str()),
+                                ("message", line.as_str()),
+                                ("kept", "the previous version"),
+                            ],
+                        );
+                        next.by_id.insert(s.id.clone(), t.clone());
+                    }
+                    None => {
+                        super::log(
+                            "error",
+                            "tenant_load_failed",
+                            &[("tenant", s.id.as_str()), ("message", line.as_str())],
+                        );
+                        next.failed.insert(s.id.clone(), stamps);
+                    }
+                }
+            }
+        }
+    }
+    for id in old.by_id.keys() {
+        if !next.by_id.contains_key(id) && !next.failed.contains_key(id) {
+            changed = true;
+            super::log("info", "tenant_removed", &[("tenant", id.as_str())]);
+        }
+    }
+    (next, changed, failures)
+}
