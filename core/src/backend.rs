@@ -19,6 +19,8 @@ use zeroize::Zeroizing;
 use crate::error::{Error, ErrorKind, Result};
 
 mod ec;
+#[cfg(feature = "pkcs11")]
+pub(crate) mod pkcs11;
 pub(crate) use ec::{
     aes256kw_unwrap, aes256kw_wrap, concat_kdf, ecdh_ephemeral, Curve, EcdhPrivate, EcdhPublic,
     Ed25519Public,
@@ -296,6 +298,9 @@ pub(crate) enum Signer {
     Rsa(RsaKeyPair, RsaPadding),
     Ec(EcdsaKeyPair),
     Ed25519(signature::Ed25519KeyPair),
+    /// A private key in a PKCS#11 token (RSA with its padding, or P-256).
+    #[cfg(feature = "pkcs11")]
+    Token(Box<pkcs11::TokenKey>, Option<RsaPadding>),
 }
 
 impl Signer {
@@ -357,6 +362,15 @@ impl Signer {
         Ok(Self::Ec(pair))
     }
 
+    /// The token key's URI, if the key is in a PKCS#11 token.
+    #[cfg(feature = "pkcs11")]
+    pub(crate) fn token_uri(&self) -> Option<&pkcs11::Pkcs11Uri> {
+        match self {
+            Self::Token(k, _) => Some(k.uri()),
+            _ => None,
+        }
+    }
+
     /// PKCS#8 v1 DER of the private key.
     pub(crate) fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {
         let der = match self {
@@ -365,6 +379,8 @@ impl Signer {
                 .to_pkcs8v1()
                 .map(|d| Zeroizing::new(d.as_ref().to_vec())),
             Self::Ed25519(pair) => return ec::ed25519_to_pkcs8(pair),
+            #[cfg(feature = "pkcs11")]
+            Self::Token(k, _) => return Err(pkcs11_not_exportable(k)),
         };
         der.map_err(|_| Error::internal("private key encoding"))
     }
@@ -378,6 +394,11 @@ impl Signer {
                     e: p.exponent().big_endian_without_leading_zero().to_vec(),
                 })
             }
+            #[cfg(feature = "pkcs11")]
+            Self::Token(k, _) => match k.public() {
+                pkcs11::TokenPublic::Rsa(r) => Some(r.clone()),
+                pkcs11::TokenPublic::Ec(_) => None,
+            },
             Self::Ec(_) | Self::Ed25519(_) => None,
         }
     }
@@ -396,6 +417,11 @@ impl Signer {
                 point.copy_from_slice(pair.public_key().as_ref());
                 Some(EcPublic { point })
             }
+            #[cfg(feature = "pkcs11")]
+            Self::Token(k, _) => match k.public() {
+                pkcs11::TokenPublic::Ec(p) => Some(p.clone()),
+                pkcs11::TokenPublic::Rsa(_) => None,
+            },
             Self::Rsa(..) | Self::Ed25519(_) => None,
         }
     }
@@ -422,6 +448,8 @@ impl Signer {
                 .try_sign(message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| Error::internal("Ed25519 signing")),
+            #[cfg(feature = "pkcs11")]
+            Self::Token(k, padding) => k.sign(*padding, message),
         }
     }
 }
@@ -503,15 +531,49 @@ impl Oaep {
     }
 }
 
-/// An RSA private key for OAEP decryption.
-pub(crate) struct OaepDecrypter(OaepPrivateDecryptingKey, PrivateDecryptingKey);
+/// An RSA private key for OAEP decryption: in memory, or in a PKCS#11 token.
+pub(crate) struct OaepDecrypter(DecrypterKind);
+
+enum DecrypterKind {
+    Memory(OaepPrivateDecryptingKey, PrivateDecryptingKey),
+    #[cfg(feature = "pkcs11")]
+    Token(Box<pkcs11::TokenKey>),
+}
 
 impl OaepDecrypter {
     fn wrap(key: PrivateDecryptingKey) -> Result<Self> {
         rsa_bits_check(key.key_size_bits())?;
         let oaep = OaepPrivateDecryptingKey::new(key.clone())
             .map_err(|_| Error::invalid_key("RSA key cannot be used for OAEP"))?;
-        Ok(Self(oaep, key))
+        Ok(Self(DecrypterKind::Memory(oaep, key)))
+    }
+
+    /// A decrypter whose key is in a token.
+    #[cfg(feature = "pkcs11")]
+    pub(crate) fn token(key: pkcs11::TokenKey) -> Result<Self> {
+        match key.public() {
+            pkcs11::TokenPublic::Rsa(r) => rsa_bits_check(r.bits())?,
+            pkcs11::TokenPublic::Ec(_) => {
+                return Err(Error::new(
+                    ErrorKind::KeyRoleMismatch,
+                    format!(
+                        "the token key `{}` is EC; a platform key in a token must be RSA \
+                         (RSA-OAEP-256, wxo)",
+                        key.uri()
+                    ),
+                ))
+            }
+        }
+        Ok(Self(DecrypterKind::Token(Box::new(key))))
+    }
+
+    /// The token key's URI, if the key is in a token.
+    #[cfg(feature = "pkcs11")]
+    pub(crate) fn token_uri(&self) -> Option<&pkcs11::Pkcs11Uri> {
+        match &self.0 {
+            DecrypterKind::Token(k) => Some(k.uri()),
+            DecrypterKind::Memory(..) => None,
+        }
     }
 
     pub(crate) fn generate(bits: RsaBits) -> Result<Self> {
@@ -537,34 +599,67 @@ impl OaepDecrypter {
     }
 
     pub(crate) fn to_pkcs8(&self) -> Result<Zeroizing<Vec<u8>>> {
-        self.1
-            .as_der()
-            .map(|d| Zeroizing::new(d.as_ref().to_vec()))
-            .map_err(|_| Error::internal("private key encoding"))
+        match &self.0 {
+            DecrypterKind::Memory(_, key) => key
+                .as_der()
+                .map(|d| Zeroizing::new(d.as_ref().to_vec()))
+                .map_err(|_| Error::internal("private key encoding")),
+            #[cfg(feature = "pkcs11")]
+            DecrypterKind::Token(k) => Err(pkcs11_not_exportable(k)),
+        }
     }
 
     pub(crate) fn public(&self) -> Result<OaepEncrypter> {
-        OaepEncrypter::wrap(self.1.public_key())
+        match &self.0 {
+            DecrypterKind::Memory(_, key) => OaepEncrypter::wrap(key.public_key()),
+            #[cfg(feature = "pkcs11")]
+            DecrypterKind::Token(k) => match k.public() {
+                pkcs11::TokenPublic::Rsa(r) => OaepEncrypter::from_public(r),
+                pkcs11::TokenPublic::Ec(_) => Err(Error::internal("EC token key as RSA")),
+            },
+        }
     }
 
     pub(crate) fn size_bytes(&self) -> usize {
-        self.0.key_size_bytes()
+        match &self.0 {
+            DecrypterKind::Memory(oaep, _) => oaep.key_size_bytes(),
+            #[cfg(feature = "pkcs11")]
+            DecrypterKind::Token(k) => k.size_bytes(),
+        }
     }
 
-    /// Decrypts one block; any failure is the same opaque error.
+    /// Decrypts one block; any failure of the block is the same opaque
+    /// error (a token that is away is its own error, which says nothing of
+    /// the block).
     pub(crate) fn decrypt(&self, oaep: Oaep, block: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-        if block.len() != self.0.key_size_bytes() {
+        let (key, _) = match &self.0 {
+            DecrypterKind::Memory(key, priv_) => (key, priv_),
+            #[cfg(feature = "pkcs11")]
+            DecrypterKind::Token(k) => return k.decrypt(oaep, block),
+        };
+        if block.len() != key.key_size_bytes() {
             return Err(Error::decryption_failed());
         }
-        let mut out = Zeroizing::new(vec![0u8; self.0.min_output_size()]);
-        let n = self
-            .0
+        let mut out = Zeroizing::new(vec![0u8; key.min_output_size()]);
+        let n = key
             .decrypt(oaep.alg(), block, &mut out, None)
             .map_err(|_| Error::decryption_failed())?
             .len();
         out.truncate(n);
         Ok(out)
     }
+}
+
+#[cfg(feature = "pkcs11")]
+fn pkcs11_not_exportable(k: &pkcs11::TokenKey) -> Error {
+    Error::new(
+        ErrorKind::KeyRoleMismatch,
+        format!(
+            "the private key `{}` lives in a PKCS#11 token and is not extractable; it cannot be \
+             written out",
+            k.uri()
+        ),
+    )
 }
 
 /// An RSA public key for OAEP encryption.

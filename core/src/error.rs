@@ -96,6 +96,25 @@ pub enum ErrorKind {
     /// The key is one of the published sample keys and must not be used.
     SampleKey,
 
+    // --- Keys held in a PKCS#11 token (feature `pkcs11`). ---
+    /// A PKCS#11 URI does not parse (RFC 7512), or asks for something
+    /// chatseal refuses (a `pin-value` in the URI).
+    InvalidPkcs11Uri,
+    /// The PKCS#11 module (the vendor's shared library) is missing, is not a
+    /// PKCS#11 module, or does not initialise.
+    Pkcs11ModuleUnavailable,
+    /// No token matches the URI, or the token went away (removed, module
+    /// finalised, device error). Calls recover once it is back.
+    TokenUnavailable,
+    /// The token refused the PIN (incorrect, locked, expired), or a PIN is
+    /// needed and none was given.
+    WrongPin,
+    /// No key object in the token matches the URI, or several do.
+    KeyNotFound,
+    /// The token refused an operation for another reason; the message names
+    /// the PKCS#11 return value (`CKR_...`).
+    TokenFailed,
+
     // --- Storage and fetching. ---
     /// Reading or writing a file failed.
     Io,
@@ -153,6 +172,12 @@ impl ErrorKind {
             Self::KeyRoleMismatch => "key_role_mismatch",
             Self::WrongPassphrase => "wrong_passphrase",
             Self::SampleKey => "sample_key",
+            Self::InvalidPkcs11Uri => "invalid_pkcs11_uri",
+            Self::Pkcs11ModuleUnavailable => "pkcs11_module_unavailable",
+            Self::TokenUnavailable => "token_unavailable",
+            Self::WrongPin => "wrong_pin",
+            Self::KeyNotFound => "key_not_found",
+            Self::TokenFailed => "token_failed",
             Self::Io => "io",
             Self::JwksUnavailable => "jwks_unavailable",
             Self::InvalidConfig => "invalid_config",
@@ -172,6 +197,12 @@ impl ErrorKind {
                 | Self::KeyRoleMismatch
                 | Self::WrongPassphrase
                 | Self::SampleKey
+                | Self::InvalidPkcs11Uri
+                | Self::Pkcs11ModuleUnavailable
+                | Self::TokenUnavailable
+                | Self::WrongPin
+                | Self::KeyNotFound
+                | Self::TokenFailed
                 | Self::Io
                 | Self::InvalidConfig
                 | Self::ConfigKeysChanged

@@ -15,6 +15,8 @@ use std::{fmt, str::FromStr, sync::Arc};
 
 mod client;
 mod jwk;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 mod platform;
 
 pub use client::{ClientSigningKey, ClientVerifyingKey};

@@ -48,6 +48,11 @@
 //!   compiles no HTTP or TLS crate; tenant documents that need fetched keys
 //!   are then refused with [`ErrorKind::InvalidConfig`] ("built without
 //!   remote-jwks").
+//! - `pkcs11` (off by default): keys held in a PKCS#11 token (an HSM, a
+//!   cloud HSM, SoftHSM2) behind the same types:
+//!   `ClientSigningKey::from_pkcs11`, `PlatformDecryptionKey::from_pkcs11`,
+//!   with `Pkcs11Module`, `Pkcs11Token`, `Pkcs11Uri` (RFC 7512) and
+//!   `Pkcs11Pin`. Signing and decryption run inside the token.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -77,6 +82,11 @@ mod wycheproof;
 pub mod dangerous;
 
 pub use apikey::{ApiKey, ApiKeyHash, ApiKeySlot, API_KEY_PREFIX};
+#[cfg(feature = "pkcs11")]
+pub use backend::pkcs11::{
+    Pkcs11Module, Pkcs11ObjectType, Pkcs11Pin, Pkcs11Token, Pkcs11Uri, PKCS11_MODULE_ENV,
+    PKCS11_PIN_ENV,
+};
 pub use error::{Error, ErrorKind, Result};
 pub use idp::IdentityProvider;
 pub use issuer::{

@@ -456,6 +456,9 @@ pub(crate) fn decrypt_jwe(keys: &[PlatformDecryptionKey], jwe: &str) -> Result<Z
                 // time.
                 match dec.decrypt(Oaep::Sha256, &ek) {
                     Ok(cek) if cek.len() == 32 => cek,
+                    // A key in a PKCS#11 token that is away: say so (it
+                    // tells nothing about the ciphertext).
+                    Err(e) if e.kind() != ErrorKind::DecryptionFailed => return Err(e),
                     _ => {
                         let mut random = Zeroizing::new(vec![0u8; 32]);
                         backend::fill_random(&mut random)?;
@@ -545,6 +548,7 @@ fn decrypt_wxo(keys: &[PlatformDecryptionKey], payload: &str) -> Result<Zeroizin
         for block in bytes.chunks(size) {
             match dec.decrypt(Oaep::Sha1, block) {
                 Ok(p) => plain.extend_from_slice(&p),
+                Err(e) if e.kind() != ErrorKind::DecryptionFailed => return Err(e),
                 Err(_) => {
                     ok = false;
                     break;

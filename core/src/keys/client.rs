@@ -33,7 +33,7 @@ use super::*;
 /// keyring writes them 0600, atomically).
 #[derive(Clone)]
 pub struct ClientSigningKey {
-    signer: Arc<Signer>,
+    pub(super) signer: Arc<Signer>,
     verifying: ClientVerifyingKey,
 }
 
@@ -147,7 +147,7 @@ impl ClientSigningKey {
         Self::from_signer(signer, alg)
     }
 
-    fn from_signer(signer: Signer, alg: Algorithm) -> Result<Self> {
+    pub(super) fn from_signer(signer: Signer, alg: Algorithm) -> Result<Self> {
         let public = if let Some(r) = signer.rsa_public() {
             PublicMaterial::Rsa(r)
         } else if let Some(p) = signer.ec_public() {
@@ -229,7 +229,7 @@ impl fmt::Debug for ClientSigningKey {
     }
 }
 
-fn rsa_padding(alg: Algorithm) -> Result<RsaPadding> {
+pub(super) fn rsa_padding(alg: Algorithm) -> Result<RsaPadding> {
     match alg {
         Algorithm::RS256 => Ok(RsaPadding::Pkcs1Sha256),
         Algorithm::PS256 => Ok(RsaPadding::PssSha256),

@@ -277,7 +277,7 @@ impl PlatformDecryptionKey {
         }
     }
 
-    fn wrap(key: DecryptKind) -> Result<Self> {
+    pub(super) fn wrap(key: DecryptKind) -> Result<Self> {
         let public = match &key {
             DecryptKind::Rsa(k) => EncryptKind::Rsa(k.public()?),
             DecryptKind::Ecdh(k) => EncryptKind::Ecdh(k.public().clone()),
