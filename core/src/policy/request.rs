@@ -183,10 +183,18 @@ pub fn extract_credentials<'h>(
         for pair in q.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             match k {
-                "access_token" => tokens.push((
-                    TokenSource::QueryParameter,
-                    SecretString::new(percent_decode(v, "access_token")?.to_string()),
-                )),
+                "access_token" => {
+                    let t = percent_decode(v, "access_token")?;
+                    if t.is_empty() || t.contains(char::is_whitespace) {
+                        return Err(invalid_request(
+                            "the `access_token` query parameter is empty or has whitespace",
+                        ));
+                    }
+                    tokens.push((
+                        TokenSource::QueryParameter,
+                        SecretString::new(t.to_string()),
+                    ));
+                }
                 "apikey" => {
                     if out.api_key.is_some() {
                         return Err(invalid_request(
@@ -260,10 +268,15 @@ fn bearer(value: &str) -> Result<SecretString> {
     let value = value.trim();
     let (scheme, rest) = value.split_once([' ', '\t']).unwrap_or((value, ""));
     if !scheme.eq_ignore_ascii_case("bearer") {
-        return Err(invalid_request(format!(
-            "the Authorization scheme is `{}`; only Bearer is accepted",
-            truncate_for_message(scheme)
-        )));
+        // The scheme is named only when it looks like one (`Basic`); a
+        // value without a scheme may be a bare token, which is never
+        // repeated.
+        let named = scheme.len() <= 16 && scheme.bytes().all(|b| b.is_ascii_alphabetic());
+        return Err(invalid_request(if named {
+            format!("the Authorization scheme is `{scheme}`; only Bearer is accepted")
+        } else {
+            "the Authorization header does not start with `Bearer `".to_owned()
+        }));
     }
     let token = rest.trim();
     if token.is_empty() || token.contains([' ', '\t']) {
@@ -611,6 +624,8 @@ mod request_tests {
             (h(&[]), Some("access_token=%zz")),
             (h(&[]), Some("access_token=%0a")),
             (h(&[]), Some("access_token=%ff")),
+            (h(&[]), Some("access_token=")),
+            (h(&[]), Some("access_token=a+b")),
             (h(&[("origin", "https://a"), ("origin", "https://b")]), None),
         ] {
             let e = extract_credentials(headers.clone(), query).unwrap_err();
@@ -628,6 +643,11 @@ mod request_tests {
 
     #[test]
     fn no_secret_reaches_a_message() {
+        // A bare token without a scheme is not repeated as "the scheme".
+        let e = extract_credentials(h(&[("authorization", "eyJsecret.tok.en")]), None).unwrap_err();
+        assert!(!e.message().contains("secret"), "{e}");
+        let e = extract_credentials(h(&[("authorization", "Basic x")]), None).unwrap_err();
+        assert!(e.message().contains("`Basic`"), "{e}");
         let e = extract_credentials(
             h(&[
                 ("authorization", "Bearer secret.tok.en"),
