@@ -9,6 +9,9 @@ use super::*;
 /// The verifiers of many tenants, by tenant id. A tenant without a
 /// configuration refuses every token with `no_providers_configured`.
 ///
+/// Cloning is cheap (the verifiers are shared), so a service can keep the
+/// registry behind an `Arc`, change a copy and swap it in whole.
+///
 /// ```
 /// use chatseal::TenantRegistry;
 /// let registry = TenantRegistry::new();
@@ -16,7 +19,7 @@ use super::*;
 /// assert_eq!(err.code(), "no_providers_configured");
 /// assert!(err.to_string().starts_with("No OIDC providers configured for tenant"));
 /// ```
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TenantRegistry {
     tenants: BTreeMap<String, Arc<TenantVerifier>>,
 }
@@ -27,10 +30,14 @@ impl TenantRegistry {
         Self::default()
     }
 
-    /// Adds or replaces a tenant's verifier; returns the previous one.
-    pub fn insert(&mut self, tenant: TenantVerifier) -> Option<Arc<TenantVerifier>> {
-        self.tenants
-            .insert(tenant.tenant_id.clone(), Arc::new(tenant))
+    /// Adds or replaces a tenant's verifier (owned, or shared behind an
+    /// `Arc`); returns the previous one.
+    pub fn insert(
+        &mut self,
+        tenant: impl Into<Arc<TenantVerifier>>,
+    ) -> Option<Arc<TenantVerifier>> {
+        let tenant = tenant.into();
+        self.tenants.insert(tenant.tenant_id.clone(), tenant)
     }
 
     /// Removes a tenant's verifier.
@@ -51,6 +58,20 @@ impl TenantRegistry {
         participant_id: Option<&str>,
     ) -> Result<VerifiedIdentity> {
         self.tenant(tenant_id)?.verify(token, participant_id)
+    }
+
+    /// Verifies a request for `tenant_id` that carries only a token: an
+    /// unknown tenant is refused (`no_providers_configured`), then
+    /// [`TenantVerifier::verify_request`] checks the `Origin` and the token.
+    pub fn verify_request(
+        &self,
+        tenant_id: &str,
+        token: &str,
+        participant_id: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<VerifiedIdentity> {
+        self.tenant(tenant_id)?
+            .verify_request(token, participant_id, origin)
     }
 
     fn tenant(&self, tenant_id: &str) -> Result<&Arc<TenantVerifier>> {

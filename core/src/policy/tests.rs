@@ -229,3 +229,85 @@ mod with_remote {
         );
     }
 }
+
+/// `verify_request` (origin, then token) and the registry around it, with
+/// inline keys so both feature sets run it.
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+    use crate::{ClientSigningKey, Issuer, TokenRequest};
+    use serde_json::json;
+
+    fn tenant(id: &str, idp: &ClientSigningKey) -> TenantVerifier {
+        let jwks: Value =
+            serde_json::from_str(&ClientVerifyingKey::to_jwks([idp.verifying_key()]).to_json())
+                .unwrap();
+        let doc = json!({"tenantId": id, "allowedOrigins": ["https://host.example"],
+            "providers": {"p": {"issuer": "https://idp.example", "expectedAudience": "chat",
+            "acceptedAlgorithms": ["ES256"], "jwks": jwks}}});
+        TenantVerifier::new(&TenantConfig::from_json(&doc.to_string()).unwrap(), &[]).unwrap()
+    }
+
+    #[test]
+    fn origin_first_then_token_then_participant() {
+        let idp = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let t = tenant("acme", &idp);
+        let token = Issuer::builder(idp)
+            .issuer("https://idp.example")
+            .audience("chat")
+            .build()
+            .unwrap()
+            .mint(&TokenRequest::new("u1"))
+            .unwrap();
+        let code = |r: Result<VerifiedIdentity>| r.unwrap_err().code().to_owned();
+        // A bad origin is refused before the token is looked at.
+        let bad = Some("https://evil.example");
+        assert_eq!(
+            code(t.verify_request("a.b", None, bad)),
+            rules::ORIGIN_NOT_ALLOWED
+        );
+        assert_eq!(
+            code(t.verify_request("a.b", None, Some("https://host.example"))),
+            "malformed_token"
+        );
+        assert_eq!(
+            code(t.verify_request(&token, Some("u2"), None)),
+            rules::PARTICIPANT_MISMATCH
+        );
+        let who = t
+            .verify_request(&token, Some("u1"), Some("https://HOST.example:443"))
+            .unwrap();
+        assert_eq!(who.user_id(), "u1");
+
+        // The registry: unknown tenants first, then the same checks; an
+        // `Arc` is shared, not copied, and a clone shares the verifiers.
+        let mut registry = TenantRegistry::new();
+        assert_eq!(
+            code(registry.verify_request("acme", &token, None, bad)),
+            rules::NO_PROVIDERS_CONFIGURED
+        );
+        let shared = Arc::new(t);
+        assert!(registry.insert(shared.clone()).is_none());
+        assert!(Arc::ptr_eq(registry.get("acme").unwrap(), &shared));
+        assert_eq!(
+            code(registry.verify_request("acme", &token, None, bad)),
+            rules::ORIGIN_NOT_ALLOWED
+        );
+        let copy = registry.clone();
+        assert!(Arc::ptr_eq(copy.get("acme").unwrap(), &shared));
+        let other = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let previous = registry.insert(tenant("acme", &other)).unwrap();
+        assert!(Arc::ptr_eq(&previous, &shared));
+        assert_eq!(
+            copy.verify_request("acme", &token, Some("u1"), None)
+                .unwrap()
+                .user_id(),
+            "u1"
+        );
+        // The replacement trusts another key: the token's kid is unknown.
+        assert_eq!(
+            code(registry.verify_request("acme", &token, Some("u1"), None)),
+            "unknown_kid"
+        );
+    }
+}

@@ -378,6 +378,21 @@ impl TenantVerifier {
         self.verify_at(token, participant_id, SystemTime::now())
     }
 
+    /// Verifies a request that carries only a token: its `Origin` first
+    /// ([`TenantVerifier::check_origin`], `origin_not_allowed`), then the
+    /// token ([`TenantVerifier::verify`], with the participant id check). The
+    /// order is [`authenticate`](crate::authenticate)'s; use that when the
+    /// request may carry an API key or no credentials at all.
+    pub fn verify_request(
+        &self,
+        token: &str,
+        participant_id: Option<&str>,
+        origin: Option<&str>,
+    ) -> Result<VerifiedIdentity> {
+        self.check_origin(origin)?;
+        self.verify(token, participant_id)
+    }
+
     /// Verifies `token` as if the time were `now` (token times only; remote
     /// key caches use their own clock).
     pub fn verify_at(
