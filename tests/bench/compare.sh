@@ -27,6 +27,10 @@
 # primitives: the ideal), measured in interleaved slices in one process
 # (`chatseal-bench-peers paths`), by npm jose and jwcrypto, and against
 # `openssl speed rsa4096 ecdhp256 ecdhx25519 ed25519` too.
+# Then chatseal's Node package (bindings/node, built with `npm install
+# ./bindings/node`) against npm jose, jsonwebtoken + node-rsa (IBM's stack)
+# and @node-rs/jsonwebtoken in one Node process: mint and verify(+decrypt),
+# JWE and IBM's `wxo` format (bindings/node/bench/bench.mjs, its own table).
 # Runs are interleaved (every peer once per run) and each figure is the
 # median over the runs. Then chatseal on 1 and 2 threads, and the peak RSS of
 # MEMORY_N verifications in one process. Every peer first checks that it
@@ -107,6 +111,19 @@ if [[ -f bindings/pyproject.toml ]]; then
   fi
 fi
 
+# chatseal's Node package, built as users build it (`npm install
+# ./bindings/node` into a throwaway project: napi build, cargo --release into
+# $CARGO_TARGET_DIR), and the npm packages its benchmark measures it against
+# (bindings/node/bench/package.json) in .peers/bench-node.
+say "building the Node package (npm install ./bindings/node: napi build, release)"
+node_consumer="$CARGO_TARGET_DIR/node-consumer"
+rm -rf "$node_consumer"
+mkdir -p "$node_consumer"
+printf '{ "name": "chatseal-bench-consumer", "private": true }\n' >"$node_consumer/package.json"
+(cd "$node_consumer" && npm install --no-audit --no-fund --loglevel=error "$root/bindings/node" >&2)
+node_peers="$root/.peers/bench-node"
+bash bindings/node/bench/install-peers.sh
+
 {
   echo "Date: $(date -u '+%Y-%m-%d %H:%M UTC'); runs: $RUNS x ${SECS} s per figure (openssl speed: ${OSSL_SECS} s); medians."
   echo "Machine: $(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1), $(nproc) CPUs, $(uname -sr); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)."
@@ -145,6 +162,10 @@ for run in $(seq 1 "$RUNS"); do
   "$peers" threads "$fixture" "$SECS" >>"$raw"
 done
 
+say "Node packages: chatseal, jose, jsonwebtoken + node-rsa, @node-rs/jsonwebtoken ($RUNS runs)"
+node_table="$out_dir/node-$stamp.md"
+CHATSEAL_BENCH_PEERS="$node_peers" node bindings/node/bench/bench.mjs --secs "$SECS" --runs "$RUNS" >"$node_table"
+
 say "chatseal verifies a token minted by every peer"
 "$peers" check "$fixture" "$raw" >>"$raw"
 
@@ -152,5 +173,9 @@ say "memory: $MEMORY_N verifications in one process"
 "$peers" memory "$fixture" "$MEMORY_N" >>"$raw"
 
 python3 "$here/report.py" "$raw" "$meta" "$out_dir/results-$stamp.md"
+{
+  printf '\n## Node.js packages, in one process (bindings/node/bench/bench.mjs)\n\n'
+  cat "$node_table"
+} | tee -a "$out_dir/results-$stamp.md"
 say "raw output: $raw"
 say "table: $out_dir/results-$stamp.md"
