@@ -9,7 +9,12 @@ use chatseal::ErrorKind;
 /// error kind (for example `expired`, `invalid_audience`, `weak_key`): match
 /// on the variant or on `code`, never on the text. `reason` is the same
 /// human-readable message the Rust error has; it names the check and the
-/// setting that decides it and never contains a secret.
+/// setting that decides it and never contains a secret. `http_status` and
+/// `www_authenticate` are the answer a service gives a request refused with
+/// this error (chatseal's `refusal_status` and `www_authenticate`: 401 for a
+/// token problem or missing credentials, 403 for a policy or origin refusal,
+/// 404 for an unknown tenant, 503 when keys cannot be fetched, 500 for the
+/// service's own faults).
 ///
 /// In Python every variant is a subclass of `ChatsealError` (an `Exception`):
 /// `except chatseal.ChatsealError.Expired as e: print(e.code, e.reason)`.
@@ -24,6 +29,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The signature does not verify, or no trusted key may check it (its
     /// algorithm is not allowed, its `kid` is unknown, no key matches).
@@ -33,6 +42,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The encrypted `user_payload` does not decrypt with the configured
     /// keys. Nothing more is said, on purpose.
@@ -42,6 +55,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The token's `exp` is in the past (beyond the leeway): mint a new one.
     #[error("{reason}")]
@@ -50,6 +67,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The signature is valid but a claim check refused the token: not yet
     /// valid, issued in the future, lifetime too long, a missing or
@@ -61,6 +82,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// Key material was refused: it does not parse, is too weak, has the
     /// wrong kind or role, the passphrase is wrong, or it is a published
@@ -71,6 +96,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// Reading or writing a file, or fetching a remote key set, failed.
     #[error("{reason}")]
@@ -79,6 +108,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The API was used in a way it does not allow (a bug in the calling
     /// code, not bad input): an extra claim that would overwrite a
@@ -90,6 +123,25 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
+    },
+    /// A configuration is refused: a tenant document that does not
+    /// validate (`invalid_config`, the message names the member and the
+    /// provider), a bad issuer-URL input, or a sealed document whose
+    /// secrets changed (`config_keys_changed`).
+    #[error("{reason}")]
+    Config {
+        /// Stable code of the core error kind.
+        code: String,
+        /// The message of the Rust error.
+        reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
     /// The keyring folder cannot be used as asked: no keyring there
     /// (`keyring_not_found`), one already there (`keyring_exists`), a damaged
@@ -102,9 +154,12 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
-    /// Anything else: a configuration problem, a failure that is not the
-    /// input's fault (the system random generator failed), or a kind added
+    /// Anything else: a failure that is not the input's fault (the system random generator failed), or a kind added
     /// to chatseal after these bindings were written. `code` still tells
     /// which.
     #[error("{reason}")]
@@ -113,6 +168,10 @@ pub enum ChatsealError {
         code: String,
         /// The message of the Rust error.
         reason: String,
+        /// The HTTP status a service answers this refusal with.
+        http_status: u16,
+        /// The `WWW-Authenticate` value for the answer, if one belongs.
+        www_authenticate: Option<String>,
     },
 }
 
@@ -128,6 +187,7 @@ impl ChatsealError {
             | Self::KeyRejected { code, .. }
             | Self::Io { code, .. }
             | Self::ApiMisuse { code, .. }
+            | Self::Config { code, .. }
             | Self::Keyring { code, .. }
             | Self::Other { code, .. } => code,
         }
@@ -139,6 +199,8 @@ impl From<chatseal::Error> for ChatsealError {
     fn from(e: chatseal::Error) -> Self {
         let code = e.code().to_owned();
         let reason = e.message().to_owned();
+        let http_status = chatseal::refusal_status(&e);
+        let www_authenticate = chatseal::www_authenticate(&e);
         match e.kind() {
             ErrorKind::TokenTooLarge
             | ErrorKind::MalformedToken
@@ -149,13 +211,33 @@ impl From<chatseal::Error> for ChatsealError {
             | ErrorKind::UnsupportedAlgorithm
             | ErrorKind::UnsupportedCritical
             | ErrorKind::EmbeddedKey
-            | ErrorKind::CompressionNotSupported => Self::MalformedToken { code, reason },
+            | ErrorKind::CompressionNotSupported => Self::MalformedToken {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
             ErrorKind::AlgorithmNotAllowed
             | ErrorKind::UnknownKeyId
             | ErrorKind::NoMatchingKey
-            | ErrorKind::InvalidSignature => Self::InvalidSignature { code, reason },
-            ErrorKind::DecryptionFailed => Self::DecryptionFailed { code, reason },
-            ErrorKind::Expired => Self::Expired { code, reason },
+            | ErrorKind::InvalidSignature => Self::InvalidSignature {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            ErrorKind::DecryptionFailed => Self::DecryptionFailed {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            ErrorKind::Expired => Self::Expired {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
             ErrorKind::NotYetValid
             | ErrorKind::IssuedInFuture
             | ErrorKind::LifetimeTooLong
@@ -163,20 +245,53 @@ impl From<chatseal::Error> for ChatsealError {
             | ErrorKind::InvalidClaim
             | ErrorKind::InvalidIssuer
             | ErrorKind::InvalidAudience
-            | ErrorKind::PolicyDenied { .. } => Self::ClaimRejected { code, reason },
+            | ErrorKind::PolicyDenied { .. } => Self::ClaimRejected {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
             ErrorKind::InvalidKey
             | ErrorKind::WeakKey
             | ErrorKind::KeyRoleMismatch
             | ErrorKind::WrongPassphrase
-            | ErrorKind::SampleKey => Self::KeyRejected { code, reason },
-            ErrorKind::Io | ErrorKind::JwksUnavailable => Self::Io { code, reason },
-            ErrorKind::ApiMisuse => Self::ApiMisuse { code, reason },
-            // Tenant-configuration kinds (that API is not bound), internal
-            // failures, and kinds added to chatseal later.
-            ErrorKind::InvalidConfig | ErrorKind::ConfigKeysChanged | ErrorKind::Internal => {
-                Self::Other { code, reason }
-            }
-            _ => Self::Other { code, reason },
+            | ErrorKind::SampleKey => Self::KeyRejected {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            ErrorKind::Io | ErrorKind::JwksUnavailable => Self::Io {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            ErrorKind::ApiMisuse => Self::ApiMisuse {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            ErrorKind::InvalidConfig | ErrorKind::ConfigKeysChanged => Self::Config {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            // Internal failures, and kinds added to chatseal later.
+            ErrorKind::Internal => Self::Other {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
+            _ => Self::Other {
+                code,
+                reason,
+                http_status,
+                www_authenticate,
+            },
         }
     }
 }
@@ -186,15 +301,22 @@ impl From<chatseal::Error> for ChatsealError {
 impl From<chatseal_keys::Error> for ChatsealError {
     fn from(e: chatseal_keys::Error) -> Self {
         let reason = e.to_string();
+        // Not request refusals: a service's own fault, answered with 500
+        // (what chatseal's `refusal_status` gives every such error).
+        let (http_status, www_authenticate) = (500, None);
         let keyring = |code: &str| Self::Keyring {
             code: code.to_owned(),
             reason: reason.clone(),
+            http_status,
+            www_authenticate: None,
         };
         match e {
             chatseal_keys::Error::Key(core) => core.into(),
             chatseal_keys::Error::Io { .. } => Self::Io {
                 code: ErrorKind::Io.code().to_owned(),
                 reason,
+                http_status,
+                www_authenticate,
             },
             chatseal_keys::Error::NotFound(_) => keyring("keyring_not_found"),
             chatseal_keys::Error::Exists(_) => keyring("keyring_exists"),
@@ -204,6 +326,8 @@ impl From<chatseal_keys::Error> for ChatsealError {
             _ => Self::Other {
                 code: "keyring".to_owned(),
                 reason,
+                http_status,
+                www_authenticate,
             },
         }
     }
@@ -231,7 +355,13 @@ mod tests {
             e,
             ChatsealError::ClaimRejected {
                 code: "invalid_audience".into(),
-                reason: "token audience `x` is wrong".into()
+                reason: "token audience `x` is wrong".into(),
+                http_status: 401,
+                www_authenticate: Some(
+                    "Bearer realm=\"chatseal\", error=\"invalid_token\", \
+                     error_description=\"invalid_audience\""
+                        .into()
+                ),
             }
         );
         assert_eq!(e.to_string(), "token audience `x` is wrong");
@@ -252,6 +382,42 @@ mod tests {
     }
 
     #[test]
+    fn carries_core_http_answer() {
+        let answer = |kind| {
+            let e = chatseal::Error::new(kind, "m");
+            let (status, header) = (chatseal::refusal_status(&e), chatseal::www_authenticate(&e));
+            let b: ChatsealError = e.into();
+            match b {
+                ChatsealError::ClaimRejected {
+                    http_status,
+                    www_authenticate,
+                    ..
+                }
+                | ChatsealError::Io {
+                    http_status,
+                    www_authenticate,
+                    ..
+                }
+                | ChatsealError::Config {
+                    http_status,
+                    www_authenticate,
+                    ..
+                } => {
+                    assert_eq!((http_status, &www_authenticate), (status, &header));
+                    (http_status, www_authenticate.is_some())
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        let rule = |rule| ErrorKind::PolicyDenied { rule };
+        assert_eq!(answer(rule("email_domain_not_allowed")), (403, true));
+        assert_eq!(answer(rule("no_credentials")), (401, true));
+        assert_eq!(answer(rule("no_providers_configured")), (404, false));
+        assert_eq!(answer(ErrorKind::JwksUnavailable), (503, false));
+        assert_eq!(answer(ErrorKind::InvalidConfig), (500, false));
+    }
+
+    #[test]
     fn each_group() {
         let cases = [
             (ErrorKind::AlgorithmNone, "MalformedToken"),
@@ -263,8 +429,8 @@ mod tests {
             (ErrorKind::JwksUnavailable, "Io"),
             (ErrorKind::ApiMisuse, "ApiMisuse"),
             (ErrorKind::Internal, "Other"),
-            (ErrorKind::InvalidConfig, "Other"),
-            (ErrorKind::ConfigKeysChanged, "Other"),
+            (ErrorKind::InvalidConfig, "Config"),
+            (ErrorKind::ConfigKeysChanged, "Config"),
             (ErrorKind::SampleKey, "KeyRejected"),
             (ErrorKind::TokenTooLarge, "MalformedToken"),
             (ErrorKind::PolicyDenied { rule: "r" }, "ClaimRejected"),

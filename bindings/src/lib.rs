@@ -8,7 +8,9 @@
 //! `chatseal_keys::Error`) in one place ([`ChatsealError`]). The keyring of
 //! `chatseal-keys` is exposed too, so rotation scripts can be written in
 //! Python. Secrets cross the boundary only where the caller asks
-//! for them: `VerifiedToken.sso_token()` and the `private_pem()` methods.
+//! for them: the `sso_token()` of `VerifiedToken` and `VerifiedIdentity`,
+//! the key `ApiKeySlot.generate()` / `regenerate()` return once, and the
+//! `private_pem()` methods.
 //!
 //! The Python package is built by maturin (`pip install ./bindings`); Kotlin
 //! and Swift sources come from the `uniffi-bindgen` binary of the
@@ -33,7 +35,8 @@ pub use keys::{
     ClientVerifyingKey, PayloadFormat, PlatformDecryptionKey, PlatformEncryptionKey,
 };
 pub use tenant::{
-    seal_config, unseal_config, ApiKeySlot, TenantConfig, TenantVerifier, VerifiedIdentity,
+    authenticate, seal_config, unseal_config, ApiKeySlot, Authenticated, AuthenticatedKind,
+    IdentityProvider, SecurityMode, TenantConfig, TenantRegistry, TenantVerifier, VerifiedIdentity,
 };
 pub use verifier::{VerifiedToken, Verifier};
 

@@ -15,21 +15,36 @@ Host backend, once at start-up, then per request::
                              audience="chat-platform", platform_key=platform)
     token = issuer.mint("user-42", context={"email": email}, sso_token=idp_token)
 
+Platform side, per tenant document::
+
+    config = chatseal.TenantConfig.from_json(open("tenant.json").read())
+    tenant = chatseal.TenantVerifier(config, decryption_keys=[platform_private])
+    who = tenant.verify(token, participant=participant_id, origin=origin_header)
+
+`TenantRegistry` holds the verifiers of many tenants; `authenticate` decides a
+request that may carry an API key (`ApiKeySlot`), which then takes precedence
+over its token. Refusals carry the policy code
+(`e.code == "email_domain_not_allowed"`).
+
 `context` and `claims` are dicts (any Mapping of JSON values), and a
 `VerifiedToken`'s `claims()`, `context()` and `header()` are dicts.
 
 Errors are `ChatsealError` subclasses (`ChatsealError.Expired`,
-`ChatsealError.InvalidSignature`, ...) with `code` (stable, e.g. `expired`)
-and `reason` (the Rust error's message, also `str(e)`).
+`ChatsealError.InvalidSignature`, ...) with `code` (stable, e.g. `expired`),
+`reason` (the Rust error's message, also `str(e)`), and the answer a service
+gives a request refused with it: `http_status` and `www_authenticate`.
 """
 
 from ._native.chatseal import (
     Algorithm,
     ApiKeySlot,
+    Authenticated,
+    AuthenticatedKind,
     ChatsealError,
     ClientSigningKey,
     ClientVerifyingKey,
     EcdhCurve,
+    IdentityProvider,
     InternalError,
     Issuer,
     KeyAlgorithm,
@@ -40,12 +55,15 @@ from ._native.chatseal import (
     PayloadFormat,
     PlatformDecryptionKey,
     PlatformEncryptionKey,
+    SecurityMode,
     TenantConfig,
+    TenantRegistry,
     TenantVerifier,
     VerifiedIdentity,
     VerifiedToken,
     Verifier,
     Promotion,
+    authenticate,
     client_keys_from_jwks,
     jwks_json,
     keyring_exists,
@@ -66,10 +84,13 @@ ChatsealError.__str__ = _reason  # type: ignore[method-assign]
 __all__ = [
     "Algorithm",
     "ApiKeySlot",
+    "Authenticated",
+    "AuthenticatedKind",
     "ChatsealError",
     "ClientSigningKey",
     "ClientVerifyingKey",
     "EcdhCurve",
+    "IdentityProvider",
     "InternalError",
     "Issuer",
     "KeyAlgorithm",
@@ -80,12 +101,15 @@ __all__ = [
     "PayloadFormat",
     "PlatformDecryptionKey",
     "PlatformEncryptionKey",
+    "SecurityMode",
     "TenantConfig",
+    "TenantRegistry",
     "TenantVerifier",
     "VerifiedIdentity",
     "VerifiedToken",
     "Verifier",
     "Promotion",
+    "authenticate",
     "client_keys_from_jwks",
     "jwks_json",
     "keyring_exists",
