@@ -99,9 +99,9 @@ fi
 
 # The stub is what type checkers read, so it is checked from the source tree
 # (MYPYPATH), not from the installed copy; the example type-checks against it.
-say "mypy --strict: the stub, chatseal/_json.py and examples/host_backend.py"
+say "mypy --strict: the stub, chatseal/_json.py and examples/{host,platform}_backend.py"
 (cd bindings && MYPYPATH=python "$py" -m mypy --strict --cache-dir "$target/mypy-cache" \
-  python/chatseal/__init__.pyi python/chatseal/_json.py examples/host_backend.py) \
+  python/chatseal/__init__.pyi python/chatseal/_json.py examples/host_backend.py examples/platform_backend.py) \
   || die "mypy --strict found type errors"
 
 # --------------------------------------------- 4. Kotlin and Swift sources
