@@ -42,7 +42,7 @@ if [[ ! -x "$chromium" ]]; then
     log="$root/.peers/browser-apt.log"
     mkdir -p "$root/.peers"
     { DEBIAN_FRONTEND=noninteractive apt-get update \
-        && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; } >"$log" 2>&1 \
+        && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; } >"$log" 2>&1 \
       || { tail -20 "$log" >&2; missing "apt-get install chromium failed (log: $log)"; }
   fi
   [[ -x "$chromium" ]] || missing "no $chromium, and it cannot be installed here (needs root and apt-get)"
