@@ -435,6 +435,19 @@ pub(crate) struct PassArg {
     pub(crate) passphrase_file: Option<PathBuf>,
 }
 
+/// `--pkcs11-module`, `--pkcs11-pin-file`: how to reach a PKCS#11 token.
+#[derive(Debug, Args, Default)]
+pub(crate) struct TokenArg {
+    /// The PKCS#11 module (the HSM vendor's shared library; SoftHSM2:
+    /// /usr/lib/softhsm/libsofthsm2.so). Default: CHATSEAL_PKCS11_MODULE.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) pkcs11_module: Option<PathBuf>,
+    /// File holding the token's user PIN (one line). Default: the
+    /// CHATSEAL_PKCS11_PIN environment variable. Never on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pkcs11_pin_file: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum UseArg {
     /// Client signing keys.
@@ -530,6 +543,13 @@ pub(crate) struct InitArgs {
     /// ttl plus the verifiers' leeway (default 7160 = 7100 + 60).
     #[arg(long, value_name = "SECONDS")]
     pub(crate) grace: Option<u64>,
+    /// Generate the key inside a PKCS#11 token (an HSM) named by this RFC
+    /// 7512 URI, e.g. 'pkcs11:token=chatseal': sensitive, not extractable;
+    /// the manifest records the object's URI and no key file is written.
+    #[arg(long, value_name = "URI")]
+    pub(crate) pkcs11: Option<String>,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -562,6 +582,13 @@ pub(crate) struct RotateArgs {
     /// Curve of a new ECDH key (default: the active key's, else P-256).
     #[arg(long, value_enum)]
     pub(crate) crv: Option<CrvArg>,
+    /// Generate the key inside a PKCS#11 token (an HSM) named by this RFC
+    /// 7512 URI (default: the token of the keyring's token keys), e.g. 'pkcs11:token=chatseal': sensitive, not extractable;
+    /// the manifest records the object's URI and no key file is written.
+    #[arg(long, value_name = "URI")]
+    pub(crate) pkcs11: Option<String>,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -601,6 +628,12 @@ pub(crate) struct RetireArgs {
 pub(crate) struct PruneArgs {
     #[command(flatten)]
     pub(crate) dir: DirArg,
+    /// Also destroy the PKCS#11 token objects of retired and revoked token
+    /// keys (needs the token's PIN). Without it token keys are left alone.
+    #[arg(long)]
+    pub(crate) destroy: bool,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     /// Print the result as JSON.
     #[arg(long)]
     pub(crate) json: bool,
@@ -626,8 +659,20 @@ pub(crate) struct ImportArgs {
     pub(crate) pass: PassArg,
     /// The private key PEM (PKCS#8, PKCS#1 `openssl genrsa`, SEC1, or
     /// ENCRYPTED PRIVATE KEY under the passphrase); `-` reads stdin.
-    #[arg(long, value_name = "FILE")]
-    pub(crate) pem: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "pkcs11",
+        conflicts_with = "pkcs11"
+    )]
+    pub(crate) pem: Option<PathBuf>,
+    /// Adopt an existing key of a PKCS#11 token instead, named by its RFC
+    /// 7512 URI (`pkcs11:token=...;object=...;type=private`); nothing is
+    /// written to the keyring folder but the manifest.
+    #[arg(long, value_name = "URI")]
+    pub(crate) pkcs11: Option<String>,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     /// Must match the keyring's use (default: the keyring's).
     #[arg(long = "use", value_enum)]
     pub(crate) key_use: Option<UseArg>,
@@ -670,6 +715,8 @@ pub(crate) struct MintArgs {
     pub(crate) dir: DirArg,
     #[command(flatten)]
     pub(crate) pass: PassArg,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     /// Issuer (`iss`).
     #[arg(long, conflicts_with = "without_iss")]
     pub(crate) iss: Option<String>,
@@ -763,6 +810,8 @@ pub(crate) struct VerifyArgs {
     /// Platform keyring whose published keys decrypt `user_payload`.
     #[arg(long, value_name = "DIR")]
     pub(crate) decrypt_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) hsm: TokenArg,
     #[command(flatten)]
     pub(crate) pass: PassArg,
     /// Format of `user_payload` (default jwe); needs --decrypt-key or

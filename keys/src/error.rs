@@ -51,7 +51,15 @@ fn core_exit(kind: ErrorKind) -> u8 {
         | ErrorKind::ApiMisuse
         | ErrorKind::Internal
         | ErrorKind::JwksUnavailable
-        | ErrorKind::InvalidConfig => EXIT_USAGE,
+        | ErrorKind::InvalidConfig
+        // A token that cannot be reached or opened is configuration, like
+        // a wrong passphrase or an unreadable file.
+        | ErrorKind::InvalidPkcs11Uri
+        | ErrorKind::Pkcs11ModuleUnavailable
+        | ErrorKind::TokenUnavailable
+        | ErrorKind::WrongPin
+        | ErrorKind::KeyNotFound
+        | ErrorKind::TokenFailed => EXIT_USAGE,
         // Every other kind is a token or key that was refused.
         _ => EXIT_REJECTED,
     }

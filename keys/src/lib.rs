@@ -56,6 +56,8 @@ mod fsio;
 #[cfg(feature = "gateway-config")]
 pub mod gateway_config;
 mod model;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 
 pub use model::{unix_seconds, KeyAlg, KeyEntry, KeyMaterial, KeyState, KeyUse, Manifest};
 
@@ -289,7 +291,7 @@ impl Keyring {
                 if k.state.is_published() && !self.dir.join(f).is_file() {
                     return Err(format!("key file `{f}` of `{}` is missing", k.kid));
                 }
-            } else if k.state.is_published() {
+            } else if k.state.is_published() && k.pkcs11.is_none() {
                 return Err(format!("{} key `{}` has no file", k.state, k.kid));
             }
         }
@@ -455,6 +457,14 @@ impl Keyring {
         entry: &KeyEntry,
         passphrase: Option<&Passphrase>,
     ) -> Result<KeyMaterial> {
+        if let Some(uri) = &entry.pkcs11 {
+            return Err(Error::State(format!(
+                "the private key of `{}` is in a PKCS#11 token (`{uri}`); open it through the \
+                 token: give the PIN with --pkcs11-pin-file FILE or CHATSEAL_PKCS11_PIN (and \
+                 the module with --pkcs11-module PATH or CHATSEAL_PKCS11_MODULE)",
+                entry.kid
+            )));
+        }
         let file = entry.file.as_deref().ok_or_else(|| {
             Error::State(format!(
                 "the private key of `{}` was pruned ({})",
@@ -578,6 +588,26 @@ fn write_key(
 ) -> Result<KeyEntry> {
     let kid = key.thumbprint().to_owned();
     let alg = key.alg();
+    if let Some(uri) = key.pkcs11_uri() {
+        // The private key stays in the token: no byte of it is written here.
+        return Ok(KeyEntry {
+            kid,
+            key_use: alg.key_use(),
+            alg,
+            state: KeyState::Pending,
+            bits: key.bits(),
+            file: None,
+            encrypted: false,
+            pkcs11: Some(uri),
+            imported: false,
+            public_jwk: key.public_jwk(),
+            created_at: now,
+            activated_at: None,
+            retiring_at: None,
+            retired_at: None,
+            revoked_at: None,
+        });
+    }
     let file = format!("{}-{kid}.pem", alg.key_use());
     let pem = key.to_pem(passphrase)?;
     let path = dir.join(&file);
@@ -599,6 +629,7 @@ fn write_key(
         bits: key.bits(),
         file: Some(file),
         encrypted: passphrase.is_some(),
+        pkcs11: None,
         imported: false,
         public_jwk: key.public_jwk(),
         created_at: now,

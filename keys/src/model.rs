@@ -213,6 +213,10 @@ pub struct KeyEntry {
     pub file: Option<String>,
     /// Whether the file is an `ENCRYPTED PRIVATE KEY`.
     pub encrypted: bool,
+    /// The RFC 7512 URI of the private key object when the key is held in
+    /// a PKCS#11 token (then there is no `file`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pkcs11: Option<String>,
     /// Whether the key was imported rather than generated here.
     #[serde(default)]
     pub imported: bool,
@@ -365,6 +369,20 @@ impl KeyMaterial {
             Self::Enc(k) if k.encryption_key().curve().is_some() => None,
             Self::Enc(k) => u32::try_from(k.encryption_key().bits()).ok(),
         }
+    }
+
+    /// The URI of the token object holding the private key, if the key is
+    /// in a PKCS#11 token.
+    pub fn pkcs11_uri(&self) -> Option<String> {
+        #[cfg(feature = "pkcs11")]
+        {
+            match self {
+                Self::Sig(k) => k.pkcs11_uri().map(|u| u.to_string()),
+                Self::Enc(k) => k.pkcs11_uri().map(|u| u.to_string()),
+            }
+        }
+        #[cfg(not(feature = "pkcs11"))]
+        None
     }
 
     pub(crate) fn to_pem(&self, passphrase: Option<&Passphrase>) -> Result<chatseal::SecretString> {

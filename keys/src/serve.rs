@@ -143,7 +143,9 @@ fn load(s: &Config) -> CliResult<Loaded> {
         ))
     })?;
     let ring = Keyring::open(dir)?;
-    let key = ring.signing_key(s.pass.as_ref())?;
+    // A keyring in a PKCS#11 token: module and PIN from
+    // CHATSEAL_PKCS11_MODULE and CHATSEAL_PKCS11_PIN.
+    let key = crate::run::service_signing_key(&ring, s.pass.as_ref())?;
     let kid = key.kid().to_owned();
     let b = Issuer::builder(key);
     let b = match &s.iss {

@@ -178,6 +178,7 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
             "--use",
             "--alg",
             "--grace",
+            "--pkcs11",
             "--json",
         ],
         "shapes the new keyring",
@@ -185,7 +186,14 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
     always("keys list", &["--dir", "--json"], "what is listed, and how");
     always(
         "keys rotate",
-        &["--dir", "--passphrase-file", "--now", "--alg", "--json"],
+        &[
+            "--dir",
+            "--passphrase-file",
+            "--now",
+            "--alg",
+            "--pkcs11",
+            "--json",
+        ],
         "shapes the new key",
     );
     always(
@@ -209,9 +217,13 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
             "--use",
             "--alg",
             "--allow-sample-key",
+            "--pkcs11",
+            "--pkcs11-module",
+            "--pkcs11-pin-file",
             "--json",
         ],
-        "the key and how it is adopted; --use is checked against the keyring",
+        "the key and how it is adopted; --use is checked against the keyring; the \
+         PKCS#11 module and PIN open the token of --pkcs11 and are refused with --pem",
     );
     always("keys jwks", &["--dir", "--out"], "which keys, and where to");
     always(
@@ -344,6 +356,70 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
             v(&["keys", "rotate", "--dir", ring, "--alg", "ES256"]),
             v(&["--bits", "2048"]),
         )],
+    );
+
+    // PKCS#11: the module and the PIN only matter for a key in a token (the
+    // fixture's keyrings are files).
+    for flag in ["--pkcs11-module", "--pkcs11-pin-file"] {
+        let arg = v(&[flag, &f.sso]);
+        ineffective(
+            "keys init",
+            flag,
+            vec![(
+                v(&["keys", "init", "--dir", &tmp_ring, "--alg", "ES256"]),
+                arg.clone(),
+            )],
+        );
+        ineffective(
+            "keys rotate",
+            flag,
+            vec![(v(&["keys", "rotate", "--dir", ring]), arg.clone())],
+        );
+        ineffective(
+            "keys prune",
+            flag,
+            vec![(v(&["keys", "prune", "--dir", ring]), arg.clone())],
+        );
+        ineffective(
+            "mint",
+            flag,
+            vec![(
+                v(&[
+                    "mint",
+                    "--dir",
+                    ring,
+                    "--iss",
+                    "https://host.example",
+                    "--aud",
+                    "chat",
+                    "--sub",
+                    "user-42",
+                ]),
+                arg.clone(),
+            )],
+        );
+        ineffective(
+            "verify",
+            flag,
+            vec![(
+                v(&[
+                    "verify",
+                    "--dir",
+                    ring,
+                    "--iss",
+                    "https://host.example",
+                    "--aud",
+                    "chat",
+                    &f.token,
+                ]),
+                arg,
+            )],
+        );
+    }
+    ineffective(
+        "keys prune",
+        "--destroy",
+        vec![(v(&["keys", "prune", "--dir", ring]), v(&["--destroy"]))],
     );
 
     // mint: the platform key and the format only matter with an sso_token.

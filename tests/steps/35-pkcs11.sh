@@ -28,9 +28,143 @@ printf '%s\n' 246810 >"$root/pin"
 chmod 600 "$root/pin"
 softhsm2-util --init-token --free --label chatseal-test --so-pin 135790 --pin 246810 >/dev/null
 softhsm2-util --init-token --free --label chatseal --so-pin 135790 --pin 246810 >/dev/null
+softhsm2-util --init-token --free --label chatseal-crash --so-pin 135790 --pin 246810 >/dev/null
 
 export CHATSEAL_TEST_PKCS11_MODULE=$module
 export CHATSEAL_TEST_PKCS11_PIN_FILE=$root/pin
 export CHATSEAL_REQUIRE_PEERS=${CHATSEAL_REQUIRE_PEERS:-1}
 
 cargo test -q -p chatseal --features pkcs11 --test pkcs11 --test pkcs11_reload
+cargo test -q -p chatseal-keys --test pkcs11
+
+# --- The CLI story against the token `chatseal`, with the interop peers. ---
+cargo build -q -p chatseal-keys --bin chatseal
+bin=${CARGO_TARGET_DIR:-target}/debug/chatseal
+chatseal() { "$bin" "$@"; }
+export CHATSEAL_PKCS11_MODULE=$module
+pin=$root/pin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+[ -d .peers/node/node_modules/jose ] && [ -x .peers/venv/bin/python ] || {
+  echo "interop peers missing: run tests/peers/install.sh"; exit 1; }
+peer() { # peer jose|jwcrypto|ibm < request.json
+  case $1 in
+    jose) NODE_PATH=.peers/node/node_modules node tests/peers/jose_peer.mjs ;;
+    ibm) NODE_PATH=.peers/node/node_modules node tests/peers/ibm_create_jwt.js ;;
+    jwcrypto) PYTHONNOUSERSITE=1 .peers/venv/bin/python tests/peers/jwcrypto_peer.py ;;
+  esac
+}
+no_key_file() { # only the manifest and the lock: no private key byte
+  local extra
+  extra=$(ls -A "$1" | grep -vxE 'keyring\.json|\.lock' || true)
+  [ -z "$extra" ] || { echo "keyring $1 holds $extra"; exit 1; }
+}
+
+# 1. Client keys in the token (RS256, PS256, ES256): tokens minted through
+#    the token verify with npm jose and jwcrypto against the published JWKS.
+for alg in RS256 PS256 ES256; do
+  d=$tmp/client-$alg
+  chatseal keys init --dir "$d" --alg "$alg" --bits 2048 --pkcs11 'pkcs11:token=chatseal' \
+    --pkcs11-pin-file "$pin" --json >/dev/null 2>&1 || \
+    chatseal keys init --dir "$d" --alg "$alg" --pkcs11 'pkcs11:token=chatseal' \
+      --pkcs11-pin-file "$pin" --json >/dev/null
+  no_key_file "$d"
+  token=$(chatseal mint --dir "$d" --iss https://host.example --aud chat --sub "user-$alg" \
+    --pkcs11-pin-file "$pin")
+  chatseal keys jwks --dir "$d" --out "$d.jwks.json" 2>/dev/null
+  for p in jose jwcrypto; do
+    python3 - "$alg" "$d.jwks.json" "$token" "$p" <<'PY' | peer "$p" >"$tmp/out.json" || {
+import json, sys
+alg, jwks, token, _ = sys.argv[1:]
+print(json.dumps({"op": "verify", "alg": alg, "jwks": json.load(open(jwks)), "token": token,
+                  "iss": "https://host.example", "aud": "chat"}))
+PY
+      echo "$p refused the $alg token minted through the token:"; cat "$tmp/out.json"; exit 1; }
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["claims"]; assert c["sub"]==sys.argv[2], c' \
+      "$tmp/out.json" "user-$alg"
+  done
+done
+echo "pkcs11: RS256, PS256 and ES256 minted in the token verify with jose and jwcrypto"
+
+# 2. A platform key in the token: a JWE made by jwcrypto (RSA-OAEP-256) and a
+#    wxo payload made by IBM's createJWT.js (node-rsa) decrypt through it.
+chatseal keys init --dir "$tmp/platform" --use enc --bits 2048 --pkcs11 'pkcs11:token=chatseal' \
+  --pkcs11-pin-file "$pin" --json >/dev/null
+no_key_file "$tmp/platform"
+chatseal keys export-public --dir "$tmp/platform" >"$tmp/platform.pem"
+chatseal keys init --dir "$tmp/host" --alg RS256 --bits 2048 --json >/dev/null
+host_pem=$(ls "$tmp"/host/sig-*.pem)
+python3 - "$tmp/platform.pem" <<'PY' | peer jwcrypto >"$tmp/jwe.json"
+import json, sys
+print(json.dumps({"op": "encrypt_jwe", "public_pem": open(sys.argv[1]).read(),
+                  "alg": "RSA-OAEP-256", "plaintext": json.dumps({"sso_token": "from-jwcrypto"})}))
+PY
+python3 - "$host_pem" "$tmp/jwe.json" <<'PY' | peer jwcrypto >"$tmp/signed.json"
+import json, sys, time
+now = int(time.time())
+print(json.dumps({"op": "sign", "alg": "RS256", "private_pem": open(sys.argv[1]).read(),
+                  "claims": {"iss": "https://host.example", "aud": "chat", "sub": "user-jwe",
+                             "iat": now, "exp": now + 300,
+                             "user_payload": json.load(open(sys.argv[2]))["jwe"]}}))
+PY
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/signed.json")
+chatseal verify --dir "$tmp/host" --iss https://host.example --aud chat --decrypt-dir "$tmp/platform" \
+  --pkcs11-pin-file "$pin" --json "$token" >"$tmp/v.json"
+grep -q '"sso_token": "\[redacted\]"' "$tmp/v.json" || { cat "$tmp/v.json"; exit 1; }
+# The same token without the PIN: a usage error that says how to give it.
+set +e
+chatseal verify --dir "$tmp/host" --iss https://host.example --aud chat \
+  --decrypt-dir "$tmp/platform" "$token" >/dev/null 2>"$tmp/err"
+code=$?
+set -e
+[ "$code" = 2 ] && grep -q -- --pkcs11-pin-file "$tmp/err" || { echo "exit $code"; cat "$tmp/err"; exit 1; }
+python3 - "$host_pem" "$tmp/platform.pem" <<'PY' | peer ibm >"$tmp/ibm.json"
+import json, sys
+print(json.dumps({"op": "mint", "client_private_pem": open(sys.argv[1]).read(),
+                  "platform_public_pem": open(sys.argv[2]).read(), "sub": "user-wxo",
+                  "sso_token": "from-node-rsa-" + "x" * 400}))
+PY
+token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"])' "$tmp/ibm.json")
+chatseal verify --dir "$tmp/host" --insecure-skip-iss --insecure-skip-aud --payload-format wxo \
+  --decrypt-dir "$tmp/platform" --json "$token" >"$tmp/v.json" 2>"$tmp/err" <<<"" \
+  && { echo "wxo decrypted without the PIN?"; exit 1; }
+CHATSEAL_PKCS11_PIN=$(cat "$pin") chatseal verify --dir "$tmp/host" --insecure-skip-iss \
+  --insecure-skip-aud --payload-format wxo --decrypt-dir "$tmp/platform" --json "$token" >"$tmp/v.json"
+grep -q '"sso_token": "\[redacted\]"' "$tmp/v.json" || { cat "$tmp/v.json"; exit 1; }
+echo "pkcs11: a jwcrypto JWE and a node-rsa wxo payload decrypt through the token"
+
+# 3. The rotation story in the token, then prune --destroy.
+d=$tmp/client-ES256
+old=$(chatseal keys list --dir "$d" --json | python3 -c 'import json,sys; print([k for k in json.load(sys.stdin)["keys"] if k["state"]=="active"][0]["kid"])')
+old_uri=$(chatseal keys list --dir "$d" --json | python3 -c 'import json,sys; print([k for k in json.load(sys.stdin)["keys"] if k["state"]=="active"][0]["pkcs11"])')
+token=$(chatseal mint --dir "$d" --iss https://host.example --aud chat --sub old --pkcs11-pin-file "$pin")
+chatseal keys rotate --dir "$d" --pkcs11-pin-file "$pin" --json >/dev/null
+chatseal keys promote --dir "$d" --json >/dev/null
+chatseal verify --dir "$d" --iss https://host.example --aud chat "$token" >/dev/null
+chatseal keys retire --dir "$d" "--kid=$old" --force --json >/dev/null
+chatseal verify --dir "$d" --iss https://host.example --aud chat "$token" >/dev/null 2>&1 && {
+  echo "a retired token key still verifies"; exit 1; }
+chatseal keys prune --dir "$d" --destroy --pkcs11-pin-file "$pin" | grep -qF "$old_uri"
+no_key_file "$d"
+echo "pkcs11: rotation in the token; prune --destroy removed the retired key's objects"
+
+# 4. What the token itself says: every private key chatseal made is
+#    sensitive and never extractable (OpenSC's pkcs11-tool).
+pkcs11-tool --module "$module" --token-label chatseal --login --pin "$(cat "$pin")" \
+  --list-objects --type privkey >"$tmp/objects.txt" 2>/dev/null
+python3 - "$tmp/objects.txt" <<'PY'
+import sys
+blocks = [b for b in open(sys.argv[1]).read().split("Private Key Object") if b.strip()]
+ours = [b for b in blocks if "label:      chatseal-" in b]
+# RS256, PS256, the rotated ES256 key and the platform key (the first ES256
+# key was destroyed by prune --destroy).
+assert len(ours) == 4, f"{len(ours)} chatseal keys in the token:\n" + "".join(blocks)
+for b in ours:
+    access = [l for l in b.splitlines() if "Access:" in l][0]
+    assert "sensitive" in access and "never extractable" in access, b
+    usage = [l for l in b.splitlines() if "Usage:" in l][0]
+    assert not ("sign" in usage and "decrypt" in usage), f"a key with two roles:\n{b}"
+print(f"pkcs11-tool: {len(ours)} chatseal private keys, all sensitive and never extractable, one role each")
+PY
+echo "pkcs11 step: ok"

@@ -201,6 +201,9 @@ struct Module {
     /// Bumped each time sessions must be forgotten; operations hold the read
     /// lock, recovery takes the write lock.
     generation: RwLock<u64>,
+    /// Held while the slot list is read: some modules (SoftHSM 2.6) rebuild
+    /// it on `C_GetSlotList`, which is not safe against a concurrent caller.
+    slot_list: Mutex<()>,
 }
 
 impl Module {
@@ -278,6 +281,7 @@ impl Pkcs11Module {
             path: path.to_path_buf(),
             ctx,
             generation: RwLock::new(0),
+            slot_list: Mutex::new(()),
         })))
     }
 
@@ -385,6 +389,7 @@ impl Pkcs11Token {
     }
 
     fn find_slot(&self) -> std::result::Result<Slot, Fail> {
+        let _one_at_a_time = lock(&self.0.module.slot_list);
         let ctx = &self.0.module.ctx;
         let sel = &self.0.selector;
         let mut found = Vec::new();

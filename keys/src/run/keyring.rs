@@ -33,7 +33,20 @@ pub(super) fn init(a: InitArgs) -> CliResult {
             );
         }
     }
-    let key = generate(alg, a.bits, a.crv.map(curve))?;
+    let key = match &a.pkcs11 {
+        Some(uri) => {
+            if a.crv.is_some() {
+                return Err(usage(
+                    "--crv has no effect with --pkcs11 (ECDH keys are not offered in tokens)",
+                ));
+            }
+            generate_in_token(uri, &a.hsm, alg, a.bits)?
+        }
+        None => {
+            refuse_token_flags(&a.hsm, "give --pkcs11 URI to keep the key in a token")?;
+            generate(alg, a.bits, a.crv.map(curve))?
+        }
+    };
     let ring = Keyring::init(dir, key, a.grace, pass.as_ref(), SystemTime::now())?;
     let active = ring.active();
     if a.json {
@@ -51,7 +64,13 @@ pub(super) fn init(a: InitArgs) -> CliResult {
             ""
         },
         active.kid,
-        dir.join(active.file.as_deref().unwrap_or("")).display(),
+        match &active.pkcs11 {
+            Some(uri) => format!("{uri} (in the token; no key file)"),
+            None => dir
+                .join(active.file.as_deref().unwrap_or(""))
+                .display()
+                .to_string(),
+        },
         dir.display(),
         match use_ {
             KeyUse::Sig => " or upload `chatseal keys export-public` to the platform",
@@ -102,7 +121,9 @@ pub(super) fn list(a: ListArgs) -> CliResult {
         if k.revoked_at.is_some() {
             out.push_str(&format!("  revoked {}", time(k.revoked_at)));
         }
-        if k.file.is_none() {
+        if let Some(uri) = &k.pkcs11 {
+            out.push_str(&format!("\n          in token: {uri}"));
+        } else if k.file.is_none() {
             out.push_str("  (private key pruned)");
         }
         out.push('\n');
@@ -139,7 +160,18 @@ pub(super) fn rotate(a: RotateArgs) -> CliResult {
             .and_then(|c| c.parse().ok()),
         None => None,
     };
-    let key = generate(alg, bits, crv)?;
+    // A keyring whose active key is in a token rotates in that token.
+    let uri = a
+        .pkcs11
+        .clone()
+        .or_else(|| active.pkcs11.as_deref().map(token_of));
+    let key = match &uri {
+        Some(uri) => generate_in_token(uri, &a.hsm, alg, bits)?,
+        None => {
+            refuse_token_flags(&a.hsm, "give --pkcs11 URI to keep the key in a token")?;
+            generate(alg, bits, crv)?
+        }
+    };
     let mut locked = Keyring::lock(&a.dir.dir)?;
     let new = locked.add(key, a.now, false, pass.as_ref(), SystemTime::now())?;
     let old = if a.now {
@@ -215,7 +247,29 @@ pub(super) fn retire(a: RetireArgs) -> CliResult {
 
 pub(super) fn prune(a: PruneArgs) -> CliResult {
     let mut locked = Keyring::lock(&a.dir.dir)?;
-    let removed = locked.prune()?;
+    #[cfg_attr(not(feature = "pkcs11"), allow(unused_mut))]
+    let mut removed = locked.prune()?;
+    if a.destroy {
+        #[cfg(feature = "pkcs11")]
+        {
+            let ring: Keyring = (*locked).clone();
+            if !ring.keys().iter().any(|k| k.pkcs11.is_some()) {
+                return Err(usage(format!(
+                    "--destroy has no effect: keyring `{}` holds no PKCS#11 token key",
+                    ring.dir().display()
+                )));
+            }
+            if let Some(token) = keyring_token(&ring, &a.hsm)? {
+                removed.extend(locked.destroy_retired_token_keys(&token)?);
+            }
+        }
+        #[cfg(not(feature = "pkcs11"))]
+        return Err(usage(
+            "--destroy needs the `pkcs11` feature, which this chatseal was built without",
+        ));
+    } else {
+        refuse_token_flags(&a.hsm, "they are for --destroy")?;
+    }
     if a.json {
         return emit_json(&json!({ "removed": removed }));
     }
@@ -255,7 +309,12 @@ pub(super) fn import(a: ImportArgs) -> CliResult {
             )));
         }
     }
-    let pem = chatseal::SecretString::new(read_file(&a.pem, "the private key")?);
+    let Some(pem_path) = &a.pem else {
+        let uri = a.pkcs11.as_deref().unwrap_or_default();
+        return import_from_token(&a, &ring, uri, pass.as_ref());
+    };
+    refuse_token_flags(&a.hsm, "give --pkcs11 URI to adopt a token key")?;
+    let pem = chatseal::SecretString::new(read_file(pem_path, "the private key")?);
     let key = match (a.alg.map(key_alg), ring.key_use()) {
         (Some(alg), u) if alg.key_use() != u => {
             return Err(usage(format!(
@@ -287,8 +346,12 @@ pub(super) fn import(a: ImportArgs) -> CliResult {
         }
     };
     drop(pem);
+    import_key(&a, key, pass.as_ref())
+}
+
+fn import_key(a: &ImportArgs, key: KeyMaterial, pass: Option<&Passphrase>) -> CliResult {
     let mut locked = Keyring::lock(&a.dir.dir)?;
-    let e = locked.import(key, a.allow_sample_key, pass.as_ref(), SystemTime::now())?;
+    let e = locked.import(key, a.allow_sample_key, pass, SystemTime::now())?;
     if a.json {
         return emit_json(&json!({ "imported": entry_json(&e) }));
     }
@@ -329,4 +392,174 @@ pub(super) fn export_public(a: ExportPublicArgs) -> CliResult {
             emit_json(&serde_json::to_value(&entry.public_jwk).unwrap_or_default())
         }
     }
+}
+
+// ---------------------------------------------------------------- PKCS#11
+
+/// The PKCS#11 module and PIN of `t` (flags, else the environment).
+#[cfg(feature = "pkcs11")]
+fn token_access(t: &TokenArg) -> CliResult<(chatseal::Pkcs11Module, Option<chatseal::Pkcs11Pin>)> {
+    let module = match &t.pkcs11_module {
+        Some(p) => chatseal::Pkcs11Module::open(p),
+        None => chatseal::Pkcs11Module::from_env(),
+    }
+    .map_err(chatseal_keys::Error::from)?;
+    let pin = match &t.pkcs11_pin_file {
+        Some(f) => Some(chatseal::Pkcs11Pin::from_file(f).map_err(chatseal_keys::Error::from)?),
+        None => chatseal::Pkcs11Pin::from_env(),
+    };
+    Ok((module, pin))
+}
+
+/// The token `uri` names, logged in.
+#[cfg(feature = "pkcs11")]
+pub(super) fn open_token(uri: &str, t: &TokenArg) -> CliResult<chatseal::Pkcs11Token> {
+    let uri: chatseal::Pkcs11Uri = uri.parse().map_err(chatseal_keys::Error::from)?;
+    let (module, pin) = token_access(t)?;
+    if pin.is_none() {
+        return Err(usage(
+            "a PKCS#11 token needs its PIN: give --pkcs11-pin-file FILE or set CHATSEAL_PKCS11_PIN",
+        ));
+    }
+    Ok(module
+        .token(&uri, pin)
+        .map_err(chatseal_keys::Error::from)?)
+}
+
+/// The token holding `ring`'s keys, if any of them is in one.
+#[cfg(feature = "pkcs11")]
+pub(super) fn keyring_token(
+    ring: &Keyring,
+    t: &TokenArg,
+) -> CliResult<Option<chatseal::Pkcs11Token>> {
+    if !ring.keys().iter().any(|k| k.pkcs11.is_some()) {
+        refuse_token_flags(t, "the keyring holds no token key")?;
+        return Ok(None);
+    }
+    let (module, pin) = token_access(t)?;
+    if pin.is_none() {
+        return Err(usage(format!(
+            "keyring `{}` keeps its private keys in a PKCS#11 token: give the token's PIN with \
+             --pkcs11-pin-file FILE or CHATSEAL_PKCS11_PIN",
+            ring.dir().display()
+        )));
+    }
+    Ok(ring.open_token(&module, pin)?)
+}
+
+/// A usage error if token flags were given where they do nothing.
+pub(super) fn refuse_token_flags(t: &TokenArg, why: &str) -> CliResult {
+    for (given, flag) in [
+        (t.pkcs11_module.is_some(), "--pkcs11-module"),
+        (t.pkcs11_pin_file.is_some(), "--pkcs11-pin-file"),
+    ] {
+        if given {
+            return Err(usage(format!("{flag} has no effect here: {why}")));
+        }
+    }
+    Ok(())
+}
+
+/// A new key for `alg`, in the token `uri` names.
+#[cfg(feature = "pkcs11")]
+pub(super) fn generate_in_token(
+    uri: &str,
+    t: &TokenArg,
+    alg: KeyAlg,
+    bits: Option<u32>,
+) -> CliResult<KeyMaterial> {
+    let token = open_token(uri, t)?;
+    let size = match bits {
+        Some(b) => RsaKeySize::from_bits(b).map_err(chatseal_keys::Error::from)?,
+        None => RsaKeySize::default(),
+    };
+    let label = format!(
+        "chatseal-{}-{}",
+        alg.key_use(),
+        chatseal_keys::unix_seconds(SystemTime::now())
+    );
+    Ok(KeyMaterial::generate_in_pkcs11(&token, alg, size, &label)?)
+}
+
+#[cfg(not(feature = "pkcs11"))]
+pub(super) fn generate_in_token(
+    _uri: &str,
+    _t: &TokenArg,
+    _alg: KeyAlg,
+    _bits: Option<u32>,
+) -> CliResult<KeyMaterial> {
+    Err(usage(
+        "this chatseal was built without the `pkcs11` feature; --pkcs11 is not available",
+    ))
+}
+
+/// The token part of a key's URI.
+fn token_of(uri: &str) -> String {
+    #[cfg(feature = "pkcs11")]
+    if let Ok(u) = uri.parse::<chatseal::Pkcs11Uri>() {
+        return u.token_only().to_string();
+    }
+    uri.to_owned()
+}
+
+/// `keys import --pkcs11 URI`: adopts the token key `uri` names.
+#[cfg(feature = "pkcs11")]
+fn import_from_token(
+    a: &ImportArgs,
+    ring: &Keyring,
+    uri: &str,
+    pass: Option<&Passphrase>,
+) -> CliResult {
+    let token = open_token(uri, &a.hsm)?;
+    let parsed: chatseal::Pkcs11Uri = uri.parse().map_err(chatseal_keys::Error::from)?;
+    let alg = match (a.alg.map(key_alg), ring.key_use()) {
+        (Some(alg), u) if alg.key_use() != u => {
+            return Err(usage(format!(
+                "{alg} does not fit keyring {} (`{u}` keys)",
+                a.dir.dir.display()
+            )))
+        }
+        (Some(alg), _) => alg,
+        (None, KeyUse::Enc) => KeyAlg::RsaOaep256,
+        // Without --alg: RS256 for an RSA key, ES256 for a P-256 key.
+        (None, KeyUse::Sig) => match KeyMaterial::from_pkcs11(&token, &parsed, KeyAlg::RS256) {
+            Err(chatseal_keys::Error::Key(e)) if e.kind() == ErrorKind::KeyRoleMismatch => {
+                KeyAlg::ES256
+            }
+            other => {
+                drop(other?);
+                KeyAlg::RS256
+            }
+        },
+    };
+    let key = KeyMaterial::from_pkcs11(&token, &parsed, alg)?;
+    import_key(a, key, pass)
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn import_from_token(
+    _a: &ImportArgs,
+    _ring: &Keyring,
+    _uri: &str,
+    _pass: Option<&Passphrase>,
+) -> CliResult {
+    Err(usage(
+        "this chatseal was built without the `pkcs11` feature; --pkcs11 is not available",
+    ))
+}
+
+/// The active signing key of `ring` for a service (`serve`): from its file,
+/// or through the token with CHATSEAL_PKCS11_MODULE and CHATSEAL_PKCS11_PIN.
+#[cfg(feature = "services")]
+pub(crate) fn service_signing_key(
+    ring: &Keyring,
+    pass: Option<&Passphrase>,
+) -> CliResult<chatseal::ClientSigningKey> {
+    #[cfg(feature = "pkcs11")]
+    {
+        let token = keyring_token(ring, &TokenArg::default())?;
+        Ok(ring.signing_key_in(token.as_ref(), pass)?)
+    }
+    #[cfg(not(feature = "pkcs11"))]
+    Ok(ring.signing_key(pass)?)
 }

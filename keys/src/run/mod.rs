@@ -10,6 +10,8 @@ mod quickstart;
 mod tenant;
 mod tokens;
 
+#[cfg(feature = "services")]
+pub(crate) use keyring::service_signing_key;
 use keyring::*;
 use quickstart::quickstart;
 #[cfg(feature = "services")]

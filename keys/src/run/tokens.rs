@@ -73,7 +73,19 @@ pub(super) fn mint(a: MintArgs) -> CliResult {
     }
     let pass = passphrase(&a.pass)?;
     let ring = Keyring::open(&a.dir.dir)?;
-    let key = ring.signing_key(pass.as_ref())?;
+    #[cfg(feature = "pkcs11")]
+    let key = {
+        let token = keyring_token(&ring, &a.hsm)?;
+        ring.signing_key_in(token.as_ref(), pass.as_ref())?
+    };
+    #[cfg(not(feature = "pkcs11"))]
+    let key = {
+        refuse_token_flags(
+            &a.hsm,
+            "this chatseal was built without the `pkcs11` feature",
+        )?;
+        ring.signing_key(pass.as_ref())?
+    };
     let context = match &a.context {
         None => None,
         Some(c) => match serde_json::from_str::<Value>(c) {
@@ -186,6 +198,20 @@ pub(super) fn load_decryption_keys(
     dir: Option<&Path>,
     pass: Option<&Passphrase>,
 ) -> CliResult<Vec<PlatformDecryptionKey>> {
+    load_decryption_keys_in(key, dir, pass, &TokenArg::default())
+}
+
+/// [`load_decryption_keys`], opening the keys of a `--decrypt-dir` keyring
+/// held in a PKCS#11 token with `token`'s module and PIN.
+pub(super) fn load_decryption_keys_in(
+    key: Option<&Path>,
+    dir: Option<&Path>,
+    pass: Option<&Passphrase>,
+    token: &TokenArg,
+) -> CliResult<Vec<PlatformDecryptionKey>> {
+    if dir.is_none() {
+        refuse_token_flags(token, "they open the keys of a --decrypt-dir keyring")?;
+    }
     if let Some(f) = key {
         let pem = chatseal::SecretString::new(read_file(f, "the decryption key")?);
         Ok(vec![match pass {
@@ -193,7 +219,20 @@ pub(super) fn load_decryption_keys(
             None => PlatformDecryptionKey::from_pem(pem.expose_secret())?,
         }])
     } else if let Some(d) = dir {
-        Ok(Keyring::open(d)?.decryption_keys(pass)?)
+        let ring = Keyring::open(d)?;
+        #[cfg(feature = "pkcs11")]
+        {
+            let t = keyring_token(&ring, token)?;
+            Ok(ring.decryption_keys_in(t.as_ref(), pass)?)
+        }
+        #[cfg(not(feature = "pkcs11"))]
+        {
+            refuse_token_flags(
+                token,
+                "this chatseal was built without the `pkcs11` feature",
+            )?;
+            Ok(ring.decryption_keys(pass)?)
+        }
     } else {
         Ok(Vec::new())
     }
@@ -273,10 +312,11 @@ pub(super) fn verify(a: VerifyArgs) -> CliResult {
         return Err(usage("give --jwks FILE, --public-key PEMFILE or --dir DIR"));
     };
     let pass = passphrase(&a.pass)?;
-    let decryption = load_decryption_keys(
+    let decryption = load_decryption_keys_in(
         a.decrypt_key.as_deref(),
         a.decrypt_dir.as_deref(),
         pass.as_ref(),
+        &a.hsm,
     )?;
     let token = read_token(a.token)?;
     let b = Verifier::builder(keys);
