@@ -1,5 +1,6 @@
-// Kotlin smoke test of the generated bindings, compiled and run by
-// tests/steps/50-bindings.sh when a Kotlin compiler and JNA are available.
+// Kotlin smoke test of the generated bindings, compiled by
+// tests/steps/50-bindings.sh against the jar (bindings/jvm/build.sh) and run
+// with it on the class path: the native library is loaded from the jar.
 // Exits non-zero (an uncaught exception or check failure) when anything is off.
 
 import uniffi.chatseal.Algorithm

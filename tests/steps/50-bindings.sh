@@ -10,12 +10,15 @@
 #      the example backend;
 #   4. Kotlin and Swift sources generated from the built library by the
 #      workspace's uniffi-bindgen, checked for the exported API;
-#   5. a Kotlin smoke test (bindings/kotlin/Smoke.kt) compiled against the
-#      generated Kotlin and run on the JVM with JNA. The compiler comes from
-#      the npm package `kotlin-compiler`, JNA and a JRE from Debian. With
-#      CHATSEAL_REQUIRE_PEERS=1 (tests/run.sh sets it) a toolchain that cannot
-#      be installed is a failure; otherwise the smoke test is skipped with a
-#      message.
+#   5. the JVM jar (bindings/jvm/build.sh: the generated Kotlin compiled, the
+#      library inside, loaded by JNA from the class path), then the Kotlin
+#      smoke test (bindings/kotlin/Smoke.kt) and the Java example
+#      (bindings/jvm/Mint.java, javac) compiled against the jar and run with
+#      `java -cp`; Mint.java's token is verified by the chatseal CLI and by
+#      jwcrypto. The compiler comes from the npm package `kotlin-compiler`,
+#      JNA and a JDK from Debian. With CHATSEAL_REQUIRE_PEERS=1 (tests/run.sh
+#      sets it) a toolchain that cannot be installed is a failure; otherwise
+#      this part is skipped with a message.
 # No Swift compiler is installable from the registries this project uses, so
 # the Swift sources are only generated and checked.
 set -euo pipefail
@@ -32,7 +35,6 @@ venv="$root/.peers/bindings-venv"
 target="${CARGO_TARGET_DIR:-$root/target}"
 gen="$target/chatseal-bindings"
 require="${CHATSEAL_REQUIRE_PEERS:-0}"
-kotlin_version="2.4.20"
 # Only the bindings venv has mypy: the shared peers' requirements stay as
 # they are.
 mypy_pin="mypy==2.4.1"
@@ -148,57 +150,73 @@ expect "$swift" \
   "Mints a token for the user"
 say "Kotlin and Swift sources carry the exported API"
 
-# ------------------------------------------------------ 5. Kotlin smoke test
-kotlin_home="$root/.peers/kotlin/kotlin-compiler-$kotlin_version"
-jna_jar=/usr/share/java/jna.jar
-
+# ------------------------------------------- 5. the JVM jar, Java and Kotlin
+# bindings/jvm/build.sh builds $target/jvm/chatseal.jar from the library built
+# above: the generated Kotlin compiled with kotlinc, and the library inside
+# at the path JNA loads it from. The Kotlin smoke test and the Java example
+# are compiled against that jar and run with it on the class path, with no
+# -Djna.library.path and no LD_LIBRARY_PATH: JNA can only find the library in
+# the jar. Mint.java's token is then verified by the chatseal CLI and jwcrypto.
 missing_tool() {
   if [[ "$require" == "1" ]]; then
-    die "$1 (needed for the Kotlin smoke test)"
+    die "$1 (needed for the jar, the Kotlin smoke test and the Java example)"
   fi
-  say "SKIPPED Kotlin smoke test: $1"
+  say "SKIPPED the jar, the Kotlin smoke test and the Java example: $1"
   exit 0
 }
+kotlinc="$(bash bindings/jvm/build.sh --check-tools)" \
+  || missing_tool "a JDK, JNA (Debian libjna-java) or the Kotlin compiler (npm kotlin-compiler) could not be installed"
+[[ -x "$kotlinc" ]] || die "bindings/jvm/build.sh named no kotlinc (got \`$kotlinc\`)"
 
-install_kotlin() {
-  [[ -x "$kotlin_home/bin/kotlinc" ]] && return 0
-  command -v npm >/dev/null 2>&1 || return 1
-  local tmp
-  tmp="$(mktemp -d "$root/.peers/kotlin-dl.XXXXXX")"
-  (cd "$tmp" && npm pack --silent "kotlin-compiler@$kotlin_version" >/dev/null) || { rm -rf "$tmp"; return 1; }
-  mkdir -p "$tmp/x"
-  tar xzf "$tmp/kotlin-compiler-$kotlin_version.tgz" -C "$tmp/x" || { rm -rf "$tmp"; return 1; }
-  rm -rf "$kotlin_home"
-  mkdir -p "$(dirname "$kotlin_home")"
-  mv "$tmp/x/package" "$kotlin_home"
-  rm -rf "$tmp"
-  [[ -x "$kotlin_home/bin/kotlinc" ]]
-}
+jvm="$target/jvm"
+say "the jar: bindings/jvm/build.sh --lib $so"
+OUT="$jvm" bash bindings/jvm/build.sh --lib "$so"
+jar tf "$jvm/chatseal.jar" | grep -q '^[a-z0-9-]*/libchatseal_ffi\.so$' || die "chatseal.jar holds no libchatseal_ffi.so"
+classpath="$jvm/chatseal.jar:$jvm/jna.jar:$jvm/kotlin-stdlib.jar"
 
-install_apt() { # packages
-  command -v apt-get >/dev/null 2>&1 || return 1
-  local sudo=""
-  [[ "$(id -u)" == "0" ]] || sudo="sudo -n"
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"; } \
-    >"$root/.peers/bindings-apt.log" 2>&1
-}
-
-command -v java >/dev/null 2>&1 || install_apt openjdk-17-jre-headless || missing_tool "no Java runtime"
-[[ -f "$jna_jar" ]] || install_apt libjna-java || missing_tool "JNA (Debian libjna-java) could not be installed"
-[[ -f "$jna_jar" ]] || missing_tool "no JNA jar at $jna_jar"
-install_kotlin || missing_tool "the Kotlin compiler (npm kotlin-compiler@$kotlin_version) could not be installed"
-
-say "Kotlin smoke test ($("$kotlin_home/bin/kotlinc" -version 2>&1 | grep -o 'kotlinc-jvm [0-9.]*' || echo kotlinc))"
 out="$gen/kotlin-smoke"
-want_jar="$( { cat "$kt" bindings/kotlin/Smoke.kt; echo "$kotlin_version"; } | digest)"
-if [[ -f "$out/smoke.jar" && "$(cat "$out/.stamp" 2>/dev/null)" == "$want_jar" ]]; then
-  say "Kotlin sources unchanged: reusing $out/smoke.jar"
+# Compiled again when the jar's classes (the API) or Smoke.kt change.
+want_smoke="$( { cat "$jvm/.classes-stamp"; sha256sum bindings/kotlin/Smoke.kt; echo "$kotlinc"; } | digest)"
+if [[ -f "$out/smoke.jar" && "$(cat "$out/.stamp" 2>/dev/null)" == "$want_smoke" ]]; then
+  say "Kotlin smoke test unchanged: reusing $out/smoke.jar"
 else
+  say "kotlinc bindings/kotlin/Smoke.kt against chatseal.jar"
   rm -rf "$out"
   mkdir -p "$out"
-  "$kotlin_home/bin/kotlinc" -nowarn "$kt" bindings/kotlin/Smoke.kt -cp "$jna_jar" -d "$out/smoke.jar"
-  printf '%s\n' "$want_jar" >"$out/.stamp"
+  "$kotlinc" -nowarn bindings/kotlin/Smoke.kt -cp "$classpath" -d "$out/smoke.jar"
+  printf '%s\n' "$want_smoke" >"$out/.stamp"
 fi
-java -Djna.library.path="$so_dir" \
-  -cp "$out/smoke.jar:$jna_jar:$kotlin_home/lib/kotlin-stdlib.jar" SmokeKt
+say "Kotlin smoke test, the library loaded from the jar"
+env -u LD_LIBRARY_PATH java -cp "$out/smoke.jar:$classpath" SmokeKt
+
+say "Java: javac bindings/jvm/Mint.java, java -cp, then chatseal verify and jwcrypto"
+java_out="$gen/java-mint"
+rm -rf "$java_out"
+mkdir -p "$java_out/classes"
+javac -Werror -cp "$classpath" -d "$java_out/classes" bindings/jvm/Mint.java
+keys="$java_out/keys"
+mkdir -m 700 "$keys"
+for k in client platform; do
+  openssl genpkey -quiet -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$keys/$k.key.pem"
+  openssl pkey -in "$keys/$k.key.pem" -pubout -out "$keys/$k.pub.pem"
+done
+printf 'idp-token-%s-ü\n' "$RANDOM$RANDOM" >"$keys/sso.txt"
+env -u LD_LIBRARY_PATH java -cp "$classpath:$java_out/classes" Mint \
+  "$keys/client.key.pem" "$keys/platform.pub.pem" user-42 <"$keys/sso.txt" >"$java_out/token"
+"$CHATSEAL_CLI" verify --public-key "$keys/client.pub.pem" --alg RS256 \
+  --iss https://host.example --aud chat-platform --decrypt-key "$keys/platform.key.pem" \
+  --show-secrets --json "$(cat "$java_out/token")" >"$java_out/verified.json" \
+  || die "chatseal verify refused Mint.java's token"
+"$py" -c '
+import json, sys
+v = json.load(open(sys.argv[1], encoding="utf-8"))
+sso = open(sys.argv[2], encoding="utf-8").read().strip()
+assert v["claims"]["sub"] == "user-42", v["claims"]
+assert v["claims"]["context"] == {"email": "ada@example.com"}, v["claims"]
+assert sso in json.dumps(v["user_payload"], ensure_ascii=False), "chatseal verify did not decrypt the sso_token"
+print("chatseal verify: Mint.java token verifies, its sso_token decrypts")
+' "$java_out/verified.json" "$keys/sso.txt" || die "chatseal verify's output is not the expected one"
+"$py" bindings/jvm/check_token.py "$java_out/token" "$keys/client.pub.pem" "$keys/platform.key.pem" \
+  user-42 "$keys/sso.txt" || die "jwcrypto refused Mint.java's token"
+rm -rf "$keys" "$java_out/verified.json"
 say "done"
