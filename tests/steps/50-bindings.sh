@@ -12,8 +12,9 @@
 #      workspace's uniffi-bindgen, checked for the exported API;
 #   5. the JVM jar (bindings/jvm/build.sh: the generated Kotlin compiled, the
 #      library inside, loaded by JNA from the class path), then the Kotlin
-#      smoke test (bindings/kotlin/Smoke.kt) and the Java example
-#      (bindings/jvm/Mint.java, javac) compiled against the jar and run with
+#      smoke test (bindings/kotlin/Smoke.kt), a Java one
+#      (bindings/jvm/JavaSmoke.java) and the Java example
+#      (bindings/jvm/Mint.java) compiled against the jar and run with
 #      `java -cp`; Mint.java's token is verified by the chatseal CLI and by
 #      jwcrypto. The compiler comes from the npm package `kotlin-compiler`,
 #      JNA and a JDK from Debian. With CHATSEAL_REQUIRE_PEERS=1 (tests/run.sh
@@ -189,11 +190,13 @@ fi
 say "Kotlin smoke test, the library loaded from the jar"
 env -u LD_LIBRARY_PATH java -cp "$out/smoke.jar:$classpath" SmokeKt
 
-say "Java: javac bindings/jvm/Mint.java, java -cp, then chatseal verify and jwcrypto"
+say "Java: javac bindings/jvm/JavaSmoke.java and Mint.java against chatseal.jar"
 java_out="$gen/java-mint"
 rm -rf "$java_out"
 mkdir -p "$java_out/classes"
-javac -Werror -cp "$classpath" -d "$java_out/classes" bindings/jvm/Mint.java
+javac -Werror -cp "$classpath" -d "$java_out/classes" bindings/jvm/JavaSmoke.java bindings/jvm/Mint.java
+env -u LD_LIBRARY_PATH java -cp "$classpath:$java_out/classes" JavaSmoke
+say "Java: Mint.java's token, verified by chatseal verify and jwcrypto"
 keys="$java_out/keys"
 mkdir -m 700 "$keys"
 for k in client platform; do
