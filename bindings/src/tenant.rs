@@ -180,9 +180,16 @@ impl TenantVerifier {
 /// so a `verify` running in another thread sees the old or the new set of
 /// tenants, never half of a change, and is never blocked by a remote key
 /// fetch of another call.
-#[derive(Debug, Default, uniffi::Object)]
+#[derive(Default, uniffi::Object)]
 #[uniffi::export(Debug)]
 pub struct TenantRegistry(RwLock<Arc<chatseal::TenantRegistry>>);
+
+/// The registry as it is now (its tenants), without the lock around it.
+impl std::fmt::Debug for TenantRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.current(), f)
+    }
+}
 
 impl TenantRegistry {
     fn current(&self) -> Arc<chatseal::TenantRegistry> {
