@@ -205,11 +205,12 @@ struct Tally {
     lost: Vec<String>,
 }
 
-const PHASES: [&str; 10] = [
+const PHASES: [&str; 11] = [
     "baseline",
     "upstream down",
     "upstream back",
     "JWKS endpoint down",
+    "another tenant's JWKS endpoint hangs",
     "tenant document replaced",
     "SIGHUP",
     "slowloris",
@@ -341,7 +342,15 @@ fn signal(pid: u32, sig: &str) {
     assert!(ok.success());
 }
 
+/// Answers of the load (any status) in `phase` so far.
+fn served(load: &Load, phase: usize) -> u64 {
+    load.tallies.lock().unwrap()[phase].answers.values().sum()
+}
+
 const MAX_CONNECTIONS: usize = 40;
+/// Requests left waiting for a hung JWKS endpoint: more than the gateway's
+/// runtime has worker threads on any machine that runs this test.
+const HUNG_REQUESTS: usize = 16;
 const LOAD_THREADS: usize = 4;
 
 #[test]
@@ -430,6 +439,14 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
     };
     write_atomically(&d.join("acme.json"), &doc(&["https://host.example"]));
     std::fs::create_dir(d.join("tenants")).unwrap();
+    // Tenant beta's JWKS endpoint: a listener that never accepts (the
+    // kernel completes the handshakes; no answer ever comes).
+    let hung = TcpListener::bind("127.0.0.1:0").unwrap();
+    let hung_port = hung.local_addr().unwrap().port();
+    let beta = doc(&["https://host.example"])
+        .replace("\"acme\"", "\"beta\"")
+        .replace(&format!(":{jwks_port}/"), &format!(":{hung_port}/"));
+    write_atomically(&d.join("tenants/beta.json"), &beta);
     let upstream = Upstream::new();
     // A small verified-token cache, so that most requests of the load are
     // verified for real (signature, claims, user_payload decryption).
@@ -437,7 +454,7 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
         &d.join("gateway.toml"),
         &format!(
             "listen = \"127.0.0.1:0\"\nupstream = \"http://127.0.0.1:{}\"\n\
-             tenants_dir = \"tenants\"\nwatch_interval_ms = 100\nheader_timeout_ms = 1500\n\
+             tenants_dir = \"tenants\"\ndecrypt_dir = \"platform\"\nwatch_interval_ms = 100\nheader_timeout_ms = 1500\n\
              upstream_timeout_ms = 5000\nmax_connections = {MAX_CONNECTIONS}\ncache_entries = 4\n\
              [[tenant]]\nid = \"acme\"\nconfig = \"acme.json\"\ndecrypt_dir = \"platform\"\n",
             upstream.port
@@ -485,9 +502,43 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
     // fetches the keys again).
     sidecar = start_sidecar(&format!("127.0.0.1:{jwks_port}"));
 
-    // 3. The tenant document is replaced mid-load, three times; the last
-    // version allows a new origin, which is then served.
+    // 3. Another tenant's JWKS endpoint accepts connections and never
+    // answers (a hung process): that tenant's requests wait for keys (the
+    // fetch's 5 s timeout, then 503), the other tenants' are served
+    // meanwhile. More waiting requests than the runtime has workers.
     phase(4, ms(0));
+    let served_before = served(&load, 4);
+    let waiting: Vec<_> = (0..HUNG_REQUESTS)
+        .map(|_| {
+            let bearer = bearer.clone();
+            std::thread::spawn(move || {
+                let (s, _, b) = http(
+                    gp,
+                    "GET",
+                    "/t/beta/chat",
+                    &[("Authorization", &bearer)],
+                    b"",
+                );
+                (s, String::from_utf8_lossy(&b).into_owned())
+            })
+        })
+        .collect();
+    std::thread::sleep(ms(1500));
+    let served_meanwhile = served(&load, 4) - served_before;
+    for w in waiting {
+        let (s, b) = w.join().unwrap();
+        assert_eq!(s, 503, "{b}");
+        assert!(b.contains("jwks_unavailable"), "{b}");
+    }
+    drop(hung);
+    assert!(
+        served_meanwhile >= 20,
+        "acme was not served while beta's JWKS endpoint hung ({served_meanwhile} answers)"
+    );
+
+    // 4. The tenant document is replaced mid-load, three times; the last
+    // version allows a new origin, which is then served.
+    phase(5, ms(0));
     let reloads = metric(gp, "chatseal_gateway_reloads_total");
     for origins in [
         &["https://host.example", "https://a.example"][..],
@@ -512,16 +563,16 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
     });
     assert!(metric(gp, "chatseal_gateway_reloads_total") > reloads);
 
-    // 4. SIGHUP (reread gateway.toml, every tenant rebuilt), three times.
-    phase(5, ms(0));
+    // 5. SIGHUP (reread gateway.toml, every tenant rebuilt), three times.
+    phase(6, ms(0));
     for _ in 0..3 {
         signal(pid, "-HUP");
         std::thread::sleep(ms(250));
     }
 
-    // 5. Slowloris: heads trickled a byte at a time are cut at
+    // 6. Slowloris: heads trickled a byte at a time are cut at
     // header_timeout_ms; the load is served meanwhile.
-    phase(6, ms(0));
+    phase(7, ms(0));
     let slow: Vec<_> = (0..10)
         .map(|_| {
             std::thread::spawn(move || {
@@ -546,8 +597,8 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
         );
     }
 
-    // 6. 1 MiB request heads: refused (431) or closed; never served.
-    phase(7, ms(0));
+    // 7. 1 MiB request heads: refused (431) or closed; never served.
+    phase(8, ms(0));
     let big: Vec<_> = (0..4)
         .map(|_| {
             std::thread::spawn(move || {
@@ -573,10 +624,10 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
     }
     std::thread::sleep(ms(300));
 
-    // 7. More idle connections than max_connections: the load's own
+    // 8. More idle connections than max_connections: the load's own
     // connections keep being served; of the idle ones, those over the
     // limit are answered 503 and closed.
-    phase(8, ms(0));
+    phase(9, ms(0));
     let flood = MAX_CONNECTIONS + 10;
     let idle: Vec<TcpStream> = (0..flood)
         .map(|_| TcpStream::connect(("127.0.0.1", gp)).unwrap())
@@ -625,7 +676,7 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
         )
         .0 == 200
     });
-    phase(9, ms(500));
+    phase(10, ms(500));
 
     load.stop.store(true, Ordering::SeqCst);
     for t in load.threads {

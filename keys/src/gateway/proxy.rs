@@ -233,12 +233,28 @@ pub(super) async fn handle(
     }
 
     let started = Instant::now();
-    let auth = authenticate_cached(
-        &found.credentials(),
-        &tenant.api_keys,
-        &tenant.verifier,
-        &shared.cache,
-    );
+    let token = found.credentials().bearer_token;
+    let authenticate = || {
+        authenticate_cached(
+            &found.credentials(),
+            &tenant.api_keys,
+            &tenant.verifier,
+            &shared.cache,
+        )
+    };
+    // A token not accepted lately may block: a full verification, or a
+    // fetch of the tenant's remote key set (up to its timeout, with the
+    // other requests needing that key set waiting for it). That runs in
+    // block_in_place, so that the runtime's workers keep serving the other
+    // requests meanwhile; the repeat path stays on the worker.
+    let seen = token.map(|t| recent::Seen::of(&tenant.verifier, t));
+    let auth = match &seen {
+        Some(s) if !s.lately => tokio::task::block_in_place(authenticate),
+        _ => authenticate(),
+    };
+    if let (Ok(Authenticated::User(_)), Some(s)) = (&auth, &seen) {
+        s.remember();
+    }
     shared.metrics.verified_in(started.elapsed());
     let auth = match auth {
         Ok(a) => a,
@@ -391,6 +407,54 @@ pub(super) async fn handle(
         rp,
         rbody.map_err(|e| Box::new(e) as BoxError).boxed_unsync(),
     )
+}
+
+/// Tokens accepted lately by a tenant's verifier, as 64-bit fingerprints
+/// (SipHash with a random key) in a direct-mapped table: only a hint of which requests will be
+/// answered by the verified-token cache, never a decision (core decides
+/// every request). A wrong hint costs time only: a hit run through
+/// block_in_place, or a miss run on a worker.
+mod recent {
+    use std::hash::BuildHasher as _;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::OnceLock;
+
+    const SLOTS: usize = 16384;
+    static TABLE: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
+    static KEY: OnceLock<std::collections::hash_map::RandomState> = OnceLock::new();
+
+    /// A token's slot and fingerprint, and whether it was accepted lately.
+    pub(super) struct Seen {
+        slot: usize,
+        fingerprint: u64,
+        pub(super) lately: bool,
+    }
+
+    impl Seen {
+        /// `verifier` by its address: a rebuilt tenant (whose remote key
+        /// set may not be fetched yet) does not inherit the hints of the
+        /// one it replaced.
+        pub(super) fn of(verifier: &chatseal::TenantVerifier, token: &str) -> Self {
+            let instance = std::ptr::from_ref(verifier) as usize;
+            let fingerprint = KEY
+                .get_or_init(Default::default)
+                .hash_one((instance, token))
+                | 1;
+            let slot = fingerprint as usize % SLOTS;
+            let lately = TABLE[slot].load(Ordering::Relaxed) == fingerprint;
+            Self {
+                slot,
+                fingerprint,
+                lately,
+            }
+        }
+
+        pub(super) fn remember(&self) {
+            if !self.lately {
+                TABLE[self.slot].store(self.fingerprint, Ordering::Relaxed);
+            }
+        }
+    }
 }
 
 /// `Access-Control-Allow-Origin` for an accepted request from a browser
