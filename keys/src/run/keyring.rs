@@ -53,7 +53,7 @@ pub(super) fn init(a: InitArgs) -> CliResult {
         return emit_json(&json!({"dir": dir, "key": entry_json(active)}));
     }
     emit(&format!(
-        "created keyring {} ({} keys, {}{})\n  active key: {}\n  file:       {}\n\
+        "created keyring {} ({} keys, {}{})\n  active key: {}\n  {}\n\
          next: publish `chatseal keys jwks --dir {}`{}\n",
         dir.display(),
         use_,
@@ -65,11 +65,11 @@ pub(super) fn init(a: InitArgs) -> CliResult {
         },
         active.kid,
         match &active.pkcs11 {
-            Some(uri) => format!("{uri} (in the token; no key file)"),
-            None => dir
-                .join(active.file.as_deref().unwrap_or(""))
-                .display()
-                .to_string(),
+            Some(uri) => format!("in token:   {uri} (no key file)"),
+            None => format!(
+                "file:       {}",
+                dir.join(active.file.as_deref().unwrap_or("")).display()
+            ),
         },
         dir.display(),
         match use_ {
