@@ -4,13 +4,15 @@
 # comparison harness's scripts parse. The benchmarks themselves:
 #   cargo bench -p chatseal            (criterion, core/benches)
 #   bash tests/bench/compare.sh        (side by side with OpenSSL and peers)
+#   bash tests/bench/gateway-load.sh   (chatseal gateway under wrk)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 cargo bench -p chatseal --no-run
 
 bash -n tests/bench/compare.sh
-for f in tests/bench/report.py tests/bench/peers/*.py; do
+bash -n tests/bench/gateway-load.sh
+for f in tests/bench/report.py tests/bench/gateway_report.py tests/bench/peers/*.py; do
   python3 -c 'import ast, sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])' "$f"
 done
 if command -v node >/dev/null; then
