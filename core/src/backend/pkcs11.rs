@@ -19,9 +19,10 @@
 //! once more. If the token is still away the caller gets
 //! [`ErrorKind::TokenUnavailable`]; the next call tries again.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
 use std::{fmt, fs};
 
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -201,9 +202,11 @@ struct Module {
     /// Bumped each time sessions must be forgotten; operations hold the read
     /// lock, recovery takes the write lock.
     generation: RwLock<u64>,
-    /// Held while the slot list is read: some modules (SoftHSM 2.6) rebuild
-    /// it on `C_GetSlotList`, which is not safe against a concurrent caller.
-    slot_list: Mutex<()>,
+    /// Held around the calls that change the module's or the token's state
+    /// (reading the slot list, `C_Login`, key generation and destruction):
+    /// SoftHSM 2.6 fails them with `CKR_GENERAL_ERROR`, or crashes, when two
+    /// threads make them at once. Signing and decryption stay parallel.
+    serial: Mutex<()>,
 }
 
 impl Module {
@@ -247,6 +250,9 @@ impl Module {
 /// # Ok::<(), chatseal::Error>(())
 /// ```
 ///
+/// Opening the same module twice gives the same context: a module is
+/// loaded and initialised once per process and stays loaded.
+///
 /// # Security
 ///
 /// Loading a module runs its code in this process: take the path from
@@ -272,17 +278,29 @@ impl Pkcs11Module {
         if !path.is_file() {
             return Err(unavailable("does not exist".into()));
         }
+        // One context per module per process, never unloaded: PKCS#11 state
+        // (initialisation, login) is per process, and unloading a module
+        // while another thread uses it crashes (SoftHSM 2.6's destructors
+        // run under it).
+        static LOADED: OnceLock<Mutex<HashMap<PathBuf, Arc<Module>>>> = OnceLock::new();
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let mut loaded = lock(LOADED.get_or_init(Default::default));
+        if let Some(m) = loaded.get(&key) {
+            return Ok(Self(m.clone()));
+        }
         let ctx = Pkcs11::new(path).map_err(|e| match e {
             CkError::LibraryLoading(e) => unavailable(format!("does not load ({e})")),
             other => unavailable(format!("is not a PKCS#11 module ({other})")),
         })?;
         Module::initialize(&ctx).map_err(|e| unavailable(format!("does not initialise ({e})")))?;
-        Ok(Self(Arc::new(Module {
+        let module = Arc::new(Module {
             path: path.to_path_buf(),
             ctx,
             generation: RwLock::new(0),
-            slot_list: Mutex::new(()),
-        })))
+            serial: Mutex::new(()),
+        });
+        loaded.insert(key, module.clone());
+        Ok(Self(module))
     }
 
     /// The module named by `CHATSEAL_PKCS11_MODULE`.
@@ -389,7 +407,7 @@ impl Pkcs11Token {
     }
 
     fn find_slot(&self) -> std::result::Result<Slot, Fail> {
-        let _one_at_a_time = lock(&self.0.module.slot_list);
+        let _one_at_a_time = lock(&self.0.module.serial);
         let ctx = &self.0.module.ctx;
         let sel = &self.0.selector;
         let mut found = Vec::new();
@@ -467,6 +485,7 @@ impl Pkcs11Token {
             .map_err(Fail::Ck)?;
         if !pool.logged_in {
             if let Some(pin) = &self.0.pin {
+                let _one_at_a_time = lock(&self.0.module.serial);
                 match session.login(UserType::User, Some(&pin.auth())) {
                     Ok(()) | Err(CkError::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => {}
                     Err(e) => {
@@ -582,6 +601,9 @@ impl Pkcs11Token {
                 "the token went away; try again",
             )
         })?;
+        // After the pool's lock (taken above and released): the order is
+        // always pool, then serial.
+        let _one_at_a_time = lock(&self.0.module.serial);
         let session = self
             .0
             .module
