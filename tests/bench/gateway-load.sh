@@ -21,9 +21,9 @@
 # also timing in-process TenantVerifier::verify (2 threads and 1) and
 # verify_cached, DURATION/3 s each;
 # then (a) and (b) with TENANT_COUNTS tenants in tenants_dir (requests of
-# (b) spread over every tenant), the gateway's RSS per tenant count (and
-# with tenants that hold no platform key), its start time and its CPU while
-# idle (the tenant files are polled).
+# (b) spread over every tenant, after a first request to each), the
+# gateway's RSS per tenant count (and with tenants that hold no platform
+# key), its start time and its CPU while idle (the tenant files are polled).
 #
 # Environment: DURATION (5 s per wrk run), ROUNDS (3), CONNS (16), THREADS
 # (2, wrk's), TOKENS (40000), TENANT_COUNTS ("1 1000 10000"),
@@ -201,6 +201,12 @@ for n in $TENANT_COUNTS; do
   c0=$(cpu_ticks "$gw_pid")
   sleep 3
   echo "IDLE n$n $(($(cpu_ticks "$gw_pid") - c0)) 3" >>"$raw/results.txt"
+  # Every tenant's first request (the one token; each tenant verifies it
+  # in full once), then the timed runs.
+  c0=$(cpu_ticks "$gw_pid")
+  wrk -t"$THREADS" -c"$CONNS" -d"$((n / 1000 + 2))s" -s tests/bench/wrk/distinct-tokens.lua \
+    "http://127.0.0.1:$gw_port" -- "$work/token.txt" "$n" 0 "$THREADS" >"$raw/first-n$n.txt"
+  echo "FIRST n$n $(($(cpu_ticks "$gw_pid") - c0)) $n $(awk '/requests in/ {print $1}' "$raw/first-n$n.txt")" >>"$raw/results.txt"
   last=$((n - 1))
   wrk -t1 -c2 -d1s -H "Authorization: Bearer $(cat "$work/token.txt")" "http://127.0.0.1:$gw_port/t/t$last/chat" >/dev/null
   for r in $(seq 1 "$ROUNDS"); do

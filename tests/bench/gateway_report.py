@@ -39,7 +39,7 @@ def wrk_figures(path):
 
 
 def main(path):
-    head, result, start, mem, idle, runs = {}, {}, {}, {}, {}, {}
+    head, result, start, mem, idle, runs, first = {}, {}, {}, {}, {}, {}, {}
     for line in open(path):
         parts = line.split()
         if not parts:
@@ -55,6 +55,8 @@ def main(path):
             mem[parts[1]] = (int(parts[2]), int(parts[3]))
         elif kind == "IDLE":
             idle[parts[1]] = int(parts[2]) * TICK_US / (float(parts[3]) * 1e6)
+        elif kind == "FIRST":
+            first[parts[1]] = (int(parts[2]) * TICK_US, int(parts[3]), int(parts[4]))
         elif kind == "RUN":
             label, rnd, f, gw, up, hits, misses = parts[1:8]
             fig = wrk_figures(f)
@@ -159,6 +161,9 @@ def main(path):
             idl = f"{idl:.1%}" if idl is not None else "—"
             p(f"| {n:,} | {'no' if plain else 'yes'} | {secs:.2f} | {rss / 1024:.1f} | {after / 1024:.1f} | {hwm / 1024:.1f} | {idl} |")
         p("")
+        for label, (us, n, sent) in sorted(first.items(), key=lambda x: x[1][1]):
+            p(f"- First request to each of {n:,} tenants ({sent:,} requests cycling over them, one token): "
+              f"{us / n / 1000:.2f} ms of gateway CPU per tenant.")
         for plain in (False, True):
             rs = sorted((n, rss) for (pl, n, _, rss, _, _, _) in rows if pl == plain)
             if len(rs) >= 2 and rs[-1][0] > rs[0][0]:
