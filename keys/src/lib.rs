@@ -743,7 +743,8 @@ impl LockedKeyring {
         }
         check_sample(key.thumbprint(), key.thumbprint(), allow_sample_key)?;
         let active = self.active().clone();
-        if active.encrypted {
+        // A key that stays in a token has no file to encrypt.
+        if active.encrypted && key.pkcs11_uri().is_none() {
             match passphrase {
                 None => {
                     return Err(chatseal::Error::new(

@@ -333,6 +333,59 @@ fn token_errors_are_typed_with_their_exit_codes() {
         .run(&["keys", "import", "--dir", s(&p), "--pkcs11", &uri])
         .code(1);
     assert!(r.stderr.contains("key_role_mismatch"), "{}", r.stderr);
+    // A passphrase means nothing for a key that stays in the token.
+    let pf = tmp.path().join("passphrase");
+    std::fs::write(&pf, "a passphrase for the files\n").unwrap();
+    let r = h
+        .run(&[
+            "keys",
+            "init",
+            "--dir",
+            s(&tmp.path().join("pp")),
+            "--pkcs11",
+            TOKEN,
+            "--passphrase-file",
+            s(&pf),
+        ])
+        .code(2);
+    assert!(r.stderr.contains("--passphrase-file"), "{}", r.stderr);
+    // An encrypted file keyring moves into the token with one rotation.
+    let fr = tmp.path().join("file-ring");
+    run(&[
+        "keys",
+        "init",
+        "--dir",
+        s(&fr),
+        "--alg",
+        "ES256",
+        "--passphrase-file",
+        s(&pf),
+    ])
+    .ok();
+    h.run(&[
+        "keys",
+        "rotate",
+        "--dir",
+        s(&fr),
+        "--now",
+        "--pkcs11",
+        TOKEN,
+    ])
+    .ok();
+    let ring = Keyring::open(&fr).unwrap();
+    assert!(ring.active().pkcs11.is_some() && ring.active().file.is_none());
+    let t = h.run(&[
+        "mint",
+        "--dir",
+        s(&fr),
+        "--iss",
+        "https://host.example",
+        "--aud",
+        "chat",
+        "--sub",
+        "u",
+    ]);
+    verify(s(&fr), t.ok().trim()).ok();
     // Ed25519 and ECDH keys are not offered in tokens.
     let r = h.run(&[
         "keys",

@@ -40,6 +40,12 @@ pub(super) fn init(a: InitArgs) -> CliResult {
                     "--crv has no effect with --pkcs11 (ECDH keys are not offered in tokens)",
                 ));
             }
+            if a.pass.passphrase_file.is_some() {
+                return Err(usage(
+                    "--passphrase-file has no effect with --pkcs11: the key never leaves the \
+                     token, which its PIN protects",
+                ));
+            }
             generate_in_token(uri, &a.hsm, alg, a.bits)?
         }
         None => {
@@ -166,6 +172,12 @@ pub(super) fn rotate(a: RotateArgs) -> CliResult {
         .clone()
         .or_else(|| active.pkcs11.as_deref().map(token_of));
     let key = match &uri {
+        Some(_) if a.pass.passphrase_file.is_some() => {
+            return Err(usage(
+                "--passphrase-file has no effect on a key made in a PKCS#11 token: the key \
+                 never leaves the token, which its PIN protects",
+            ))
+        }
         Some(uri) => generate_in_token(uri, &a.hsm, alg, bits)?,
         None => {
             refuse_token_flags(&a.hsm, "give --pkcs11 URI to keep the key in a token")?;
