@@ -123,8 +123,9 @@ Example:
   chatseal serve --dir ./keys --iss https://host.example --aud chat \\
       --platform-key platform.pem --api-key-hash sidecar.key.hash --listen 127.0.0.1:8700
 
-It listens on loopback only (there is no TLS in it); a rotation of the keyring by
-another process is picked up on the next request. SIGTERM or SIGINT drains and stops.")]
+It listens on loopback or a unix: socket (mode 0600) unless given --allow-public
+and TLS (--tls-cert/--tls-key); a rotation of the keyring by another process is
+picked up on the next request. SIGTERM or SIGINT drains and stops.")]
     Serve(ServeArgs),
     /// Run the platform gateway: a reverse proxy in front of a chat backend
     /// that authenticates every request to /t/{tenant}/… by the tenant's
@@ -210,9 +211,19 @@ pub(crate) struct ServeArgs {
     /// The API key hash file (`chatseal apikey generate --out FILE`).
     #[arg(long, value_name = "FILE")]
     pub(crate) api_key_hash: PathBuf,
-    /// Address to listen on: a loopback IP and port.
+    /// Where to listen: IP:PORT (loopback unless --allow-public) or
+    /// unix:PATH (a socket of mode 0600).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8700")]
     pub(crate) listen: String,
+    /// Serve TLS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub(crate) tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub(crate) tls_key: Option<PathBuf>,
+    /// Allow a non-loopback --listen address (it also needs TLS).
+    #[arg(long)]
+    pub(crate) allow_public: bool,
     /// Most connections served at once; more wait for a free slot.
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub(crate) max_connections: usize,

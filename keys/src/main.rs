@@ -7,6 +7,8 @@ mod cli;
 mod error;
 #[cfg(feature = "services")]
 mod gateway;
+#[cfg(feature = "services")]
+mod listen;
 mod run;
 #[cfg(feature = "services")]
 mod serve;

@@ -3,13 +3,13 @@
 //! code only translates: minting is `chatseal::Issuer`, the API key check
 //! `chatseal::ApiKeySlot`, the keys `chatseal_keys::Keyring`.
 //!
-//! Bounds: loopback only; request heads read within 10 s and at most 16 KiB;
+//! Bounds: loopback or a unix socket unless `--allow-public` with TLS; TLS
+//! handshakes and request heads read within 10 s and at most 16 KiB;
 //! bodies at most 64 KiB; a request answered within 30 s; at most
 //! `--max-connections` connections at once (more wait in the kernel's
 //! backlog). SIGTERM or SIGINT stops accepting, lets open requests finish
 //! (at most 10 s) and exits 0.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -28,7 +28,9 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 
 use crate::cli::{FormatArg, ServeArgs};
 use crate::error::{usage, CliResult};
+use crate::listen::{check_exposure, parse_bind, tls_config, Bind, Listener};
 use crate::run::{load_platform_key, passphrase, payload_format, read_file};
+use tokio_rustls::rustls::ServerConfig;
 
 /// Largest request body, in bytes.
 const MAX_BODY: usize = 64 * 1024;
@@ -205,19 +207,12 @@ pub(crate) fn serve(a: ServeArgs) -> CliResult {
     if a.max_connections == 0 {
         return Err(usage("--max-connections must be at least 1"));
     }
-    let addr: SocketAddr = a.listen.parse().map_err(|_| {
-        usage(format!(
-            "--listen `{}` is not IP:PORT (e.g. 127.0.0.1:8700)",
-            a.listen
-        ))
-    })?;
-    if !addr.ip().is_loopback() {
-        return Err(usage(format!(
-            "--listen {addr} is not a loopback address: chatseal serve has no TLS and hands out \
-             signed tokens, so it listens on 127.0.0.1 or ::1 only; put a TLS-terminating proxy \
-             in front of it for other hosts"
-        )));
-    }
+    let bind = parse_bind(&a.listen, "--listen")?;
+    check_exposure(&bind, a.allow_public, a.tls_cert.is_some())?;
+    let tls = match (&a.tls_cert, &a.tls_key) {
+        (Some(c), Some(k)) => Some(tls_config(c, k)?),
+        _ => None,
+    };
     let hash = read_file(&a.api_key_hash, "the API key hash file")?;
     let api_keys = ApiKeySlot::from_stored(Some(hash.trim()))
         .map_err(|e| usage(format!("--api-key-hash: {}", e.message())))?;
@@ -249,18 +244,21 @@ pub(crate) fn serve(a: ServeArgs) -> CliResult {
         .enable_all()
         .build()
         .map_err(|e| usage(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(run(state, addr, a.max_connections))
+    rt.block_on(run(state, bind, tls, a.max_connections))
 }
 
-async fn run(state: Arc<State>, addr: SocketAddr, max_connections: usize) -> CliResult {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| usage(format!("cannot listen on {addr}: {e}")))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| usage(format!("listener address: {e}")))?;
+async fn run(
+    state: Arc<State>,
+    bind: Bind,
+    tls: Option<Arc<ServerConfig>>,
+    max_connections: usize,
+) -> CliResult {
+    let listener = Listener::bind(&bind).await?;
     // The one line scripts wait for.
-    println!("chatseal serve: listening on http://{local}");
+    println!(
+        "chatseal serve: listening on {}",
+        listener.describe(tls.is_some())
+    );
     eprintln!(
         "chatseal serve: keyring {}, signing with {}",
         state.config.dir.display(),
@@ -291,30 +289,38 @@ async fn run(state: Arc<State>, addr: SocketAddr, max_connections: usize) -> Cli
             _ = tokio::signal::ctrl_c() => break,
         };
         let state = state.clone();
-        let conn = hyper::server::conn::http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(HEAD_TIMEOUT)
-            .max_buf_size(MAX_HEAD)
-            .keep_alive(true)
-            .serve_connection(
-                TokioIo::new(stream),
-                hyper::service::service_fn(move |req| {
-                    let state = state.clone();
-                    async move {
-                        let r = tokio::time::timeout(REQUEST_TIMEOUT, handle(&state, req)).await;
-                        Ok::<_, std::convert::Infallible>(r.unwrap_or_else(|_| {
-                            error(
-                                StatusCode::REQUEST_TIMEOUT,
-                                "timeout",
-                                "the request took too long",
-                            )
-                        }))
-                    }
-                }),
-            );
-        let conn = graceful.watch(conn);
+        let tls = tls.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            let _ = conn.await;
+            // The TLS handshake is bounded like a request head.
+            let Ok(Ok(stream)) =
+                tokio::time::timeout(HEAD_TIMEOUT, stream.handshake(tls.as_ref())).await
+            else {
+                return;
+            };
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(HEAD_TIMEOUT)
+                .max_buf_size(MAX_HEAD)
+                .keep_alive(true)
+                .serve_connection(
+                    TokioIo::new(stream),
+                    hyper::service::service_fn(move |req| {
+                        let state = state.clone();
+                        async move {
+                            let r =
+                                tokio::time::timeout(REQUEST_TIMEOUT, handle(&state, req)).await;
+                            Ok::<_, std::convert::Infallible>(r.unwrap_or_else(|_| {
+                                error(
+                                    StatusCode::REQUEST_TIMEOUT,
+                                    "timeout",
+                                    "the request took too long",
+                                )
+                            }))
+                        }
+                    }),
+                );
+            let _ = watcher.watch(conn).await;
             drop(permit);
         });
     }

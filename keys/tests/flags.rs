@@ -542,6 +542,33 @@ fn audit(f: &Fixture) -> BTreeMap<(String, String), Audit> {
         "--passphrase-file",
         vec![(jwks.clone(), v(&["--passphrase-file", &passfile]))],
     );
+    // serve: --allow-public means nothing on a loopback address, TLS and
+    // --allow-public nothing on a unix socket.
+    let serve_base = v(&[
+        "serve",
+        "--dir",
+        ring,
+        "--iss",
+        "https://h",
+        "--aud",
+        "chat",
+        "--api-key-hash",
+        &f.base_secret,
+    ]);
+    let mut serve_unix = serve_base.clone();
+    serve_unix.extend(v(&["--listen", "unix:/tmp/chatseal-flags-audit.sock"]));
+    let tls = v(&["--tls-cert", &f.pem, "--tls-key", &f.pem]);
+    ineffective(
+        "serve",
+        "--allow-public",
+        vec![
+            (serve_base.clone(), v(&["--allow-public"])),
+            (serve_unix.clone(), v(&["--allow-public"])),
+        ],
+    );
+    for flag in ["--tls-cert", "--tls-key"] {
+        ineffective("serve", flag, vec![(serve_unix.clone(), tls.clone())]);
+    }
     // serve: the format means nothing without a platform key. (The base
     // command line serves forever, so it is not run here; keys/tests/serve.rs
     // runs the sidecar.)

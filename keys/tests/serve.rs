@@ -260,3 +260,94 @@ fn sidecar_mints_serves_jwks_follows_rotation_and_stops() {
     };
     assert!(status.success(), "{status:?}");
 }
+
+#[test]
+fn sidecar_over_a_unix_socket_and_over_tls() {
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let tmp = tempfile::tempdir().unwrap();
+    let ring = tmp.path().join("ring");
+    let ring = ring.to_str().unwrap();
+    run(&["keys", "init", "--dir", ring, "--alg", "ES256"]).ok();
+    let hash = tmp.path().join("key.hash");
+    let hash = hash.to_str().unwrap();
+    run(&["apikey", "generate", "--out", hash]).ok();
+    let base = [
+        "serve",
+        "--dir",
+        ring,
+        "--iss",
+        "https://h",
+        "--aud",
+        "chat",
+        "--api-key-hash",
+        hash,
+    ];
+
+    // A unix socket: mode 0600, HTTP over it, removed at SIGTERM.
+    let sock = tmp.path().join("chatseal.sock");
+    let listen = format!("unix:{}", sock.display());
+    let mut args = base.to_vec();
+    args.extend(["--listen", &listen]);
+    let mut srv = start_env(&args, &[]);
+    let meta = std::fs::symlink_metadata(&sock).unwrap();
+    assert!(meta.file_type().is_socket());
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // A second sidecar on the same live socket is refused.
+    run(&args).code(2);
+    assert!(Command::new("kill")
+        .args(["-TERM", &srv.child.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    assert!(srv.child.wait().unwrap().success());
+    assert!(!sock.exists(), "the socket is removed at shutdown");
+
+    // TLS on loopback with a certificate of its own.
+    let cert = self_signed(tmp.path());
+    let (c, k) = (tmp.path().join("cert.pem"), tmp.path().join("key.pem"));
+    let mut args = base.to_vec();
+    args.extend([
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        c.to_str().unwrap(),
+        "--tls-key",
+        k.to_str().unwrap(),
+    ]);
+    let srv = start(&args);
+    let (status, body) = https_get(srv.port, &cert, "/.well-known/jwks.json");
+    assert_eq!(status, 200);
+    assert!(json(&body)["keys"].is_array());
+    // Plain HTTP to the TLS port gets no answer.
+    let mut plain = TcpStream::connect(("127.0.0.1", srv.port)).unwrap();
+    plain
+        .set_read_timeout(Some(Duration::from_secs(15)))
+        .unwrap();
+    plain
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    let mut raw = Vec::new();
+    let _ = plain.read_to_end(&mut raw);
+    assert!(!String::from_utf8_lossy(&raw).contains("200 OK"));
+    // A key that is not the certificate's is refused before listening.
+    let other = tmp.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    self_signed(&other);
+    let mut bad = base.to_vec();
+    let other_key = other.join("key.pem");
+    bad.extend([
+        "--tls-cert",
+        c.to_str().unwrap(),
+        "--tls-key",
+        other_key.to_str().unwrap(),
+    ]);
+    let out = run(&bad).code(2);
+    assert!(out.stderr.contains("do not make a pair"), "{}", out.stderr);
+    assert!(!out.stderr.contains("PRIVATE KEY"));
+}

@@ -4,7 +4,10 @@
 //! tenant policy), refused with RFC 6750 answers or passed to the upstream
 //! with the identity headers. The HTTP code here only translates.
 //!
-//! Bounds: request heads read within `header_timeout_ms` and at most
+//! TLS (rustls on aws-lc-rs) when `tls_cert`/`tls_key` are set; a
+//! non-loopback `listen` needs it and `allow_public`.
+//!
+//! Bounds: TLS handshakes and request heads read within `header_timeout_ms` and at most
 //! `max_header_bytes`; bodies streamed and cut at `max_body_bytes`; the
 //! upstream's answer awaited `upstream_timeout_ms`; at most
 //! `max_connections` connections, the excess answered 503 and closed.
@@ -32,7 +35,9 @@ use tokio::io::AsyncWriteExt as _;
 
 use crate::cli::GatewayArgs;
 use crate::error::{usage, CliResult};
+use crate::listen::{Bind, Listener, Stream};
 use crate::run::read_file;
+use tokio_rustls::rustls::ServerConfig;
 
 use metrics::Metrics;
 use proxy::Body;
@@ -41,6 +46,8 @@ use tenants::Tenants;
 /// Everything a request needs, shared by all connections.
 struct Shared {
     config_path: PathBuf,
+    /// The TLS configuration, replaced on SIGHUP (certificate renewal).
+    tls: ArcSwap<Option<Arc<ServerConfig>>>,
     config: ArcSwap<GatewayConfig>,
     tenants: ArcSwap<Tenants>,
     cache: VerifiedCache,
@@ -62,6 +69,14 @@ pub(super) fn log(level: &str, event: &str, fields: &[(&str, &str)]) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+fn load_tls(config: &GatewayConfig) -> CliResult<Option<Arc<ServerConfig>>> {
+    config
+        .tls
+        .as_ref()
+        .map(|(cert, key)| crate::listen::tls_config(cert, key))
+        .transpose()
+}
+
 fn load_config(path: &Path) -> CliResult<GatewayConfig> {
     let text = read_file(path, "the gateway configuration")?;
     let base = path.parent().unwrap_or(Path::new("."));
@@ -72,12 +87,7 @@ fn load_config(path: &Path) -> CliResult<GatewayConfig> {
 /// Runs the gateway until SIGTERM/SIGINT.
 pub(crate) fn gateway(a: GatewayArgs) -> CliResult {
     let config = load_config(&a.config)?;
-    if config.tls.is_some() {
-        return Err(usage(
-            "tls_cert/tls_key: this build of the gateway does not terminate TLS yet; put a \
-             TLS-terminating proxy in front of it and listen on loopback",
-        ));
-    }
+    let tls = load_tls(&config)?;
     let sources = tenants::sources(&config)?;
     let (first, _, _) = tenants::refresh(&Tenants::default(), &sources, true);
     // A [[tenant]] that does not load is a configuration error at start;
@@ -96,6 +106,7 @@ pub(crate) fn gateway(a: GatewayArgs) -> CliResult {
         .build(HttpConnector::new());
     let shared = Arc::new(Shared {
         config_path: a.config.clone(),
+        tls: ArcSwap::from_pointee(tls),
         cache: VerifiedCache::new(config.cache_entries, config.cache_bytes),
         config: ArcSwap::from_pointee(config),
         tenants: ArcSwap::from_pointee(first),
@@ -111,19 +122,15 @@ pub(crate) fn gateway(a: GatewayArgs) -> CliResult {
 
 async fn run(shared: Arc<Shared>) -> CliResult {
     let config = shared.config.load_full();
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| usage(format!("cannot listen on {}: {e}", config.listen)))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| usage(format!("listener address: {e}")))?;
+    let listener = Listener::bind(&Bind::Tcp(config.listen)).await?;
+    let local = listener.describe(shared.tls.load().is_some());
     // The one line scripts wait for.
-    println!("chatseal gateway: listening on http://{local}");
+    println!("chatseal gateway: listening on {local}");
     log(
         "info",
         "listening",
         &[
-            ("address", local.to_string().as_str()),
+            ("address", local.as_str()),
             ("upstream", config.upstream.authority.as_str()),
             (
                 "tenants",
@@ -166,42 +173,46 @@ async fn run(shared: Arc<Shared>) -> CliResult {
                 .metrics
                 .connections_refused
                 .fetch_add(1, Ordering::Relaxed);
-            tokio::spawn(refuse_connection(stream));
+            let tls = shared.tls.load().is_some();
+            tokio::spawn(refuse_connection(stream, tls));
             continue;
         };
-        let _ = stream.set_nodelay(true);
         let config = shared.config.load_full();
-        let s = shared.clone();
-        let conn =
-            hyper::server::conn::http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(config.header_timeout)
-                .max_buf_size(config.max_header_bytes)
-                .keep_alive(true)
-                .serve_connection(
-                    TokioIo::new(stream),
-                    hyper::service::service_fn(move |req| {
-                        let s = s.clone();
-                        async move {
-                            Ok::<_, std::convert::Infallible>(proxy::handle(&s, req, peer).await)
-                        }
-                    }),
-                )
-                .with_upgrades();
-        shared
-            .metrics
-            .connections_open
-            .fetch_add(1, Ordering::Relaxed);
+        let tls = shared.tls.load_full();
         let s = shared.clone();
         let mut stopping = stop.subscribe();
         let alive = alive.clone();
+        s.metrics.connections_open.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
-            let mut conn = std::pin::pin!(conn);
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stopping.changed() => {
-                    conn.as_mut().graceful_shutdown();
-                    let _ = conn.await;
+            // The TLS handshake is bounded like a request head.
+            let handshake =
+                tokio::time::timeout(config.header_timeout, stream.handshake((*tls).as_ref()));
+            if let Ok(Ok(stream)) = handshake.await {
+                let s2 = s.clone();
+                let conn = hyper::server::conn::http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(config.header_timeout)
+                    .max_buf_size(config.max_header_bytes)
+                    .keep_alive(true)
+                    .serve_connection(
+                        TokioIo::new(stream),
+                        hyper::service::service_fn(move |req| {
+                            let s = s2.clone();
+                            async move {
+                                Ok::<_, std::convert::Infallible>(
+                                    proxy::handle(&s, req, peer).await,
+                                )
+                            }
+                        }),
+                    )
+                    .with_upgrades();
+                let mut conn = std::pin::pin!(conn);
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = stopping.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
                 }
             }
             s.metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
@@ -230,8 +241,12 @@ async fn run(shared: Arc<Shared>) -> CliResult {
 }
 
 /// A connection over `max_connections`: a 503 with a JSON error, then
-/// closed, within a second.
-async fn refuse_connection(mut stream: tokio::net::TcpStream) {
+/// closed, within a second (over TLS: closed, since answering would need a
+/// handshake, which is the work the limit refuses).
+async fn refuse_connection(mut stream: Stream, tls: bool) {
+    if tls {
+        return;
+    }
     let body = r#"{"error":"too_many_connections","message":"the gateway is at max_connections; retry later"}"#;
     let answer = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\nretry-after: 1\r\n\r\n{body}",
@@ -267,15 +282,30 @@ fn reload_config(shared: &Shared) {
         }
     };
     let old = shared.config.load_full();
-    if fresh.listen != old.listen || fresh.max_connections != old.max_connections {
+    if fresh.listen != old.listen
+        || fresh.max_connections != old.max_connections
+        || fresh.tls.is_some() != old.tls.is_some()
+    {
         log(
             "warn",
             "restart_needed",
             &[(
                 "message",
-                "listen and max_connections changes take effect at the next start",
+                "listen, max_connections and turning TLS on or off take effect at the next \
+                 start (a renewed certificate is loaded now)",
             )],
         );
+    }
+    match load_tls(&fresh) {
+        Ok(t) => shared.tls.store(Arc::new(t)),
+        Err(e) => log(
+            "error",
+            "tls_reload_failed",
+            &[
+                ("message", e.line().as_str()),
+                ("kept", "the running certificate"),
+            ],
+        ),
     }
     shared.config.store(Arc::new(fresh));
     refresh_tenants(shared, true);

@@ -1,7 +1,7 @@
 //! One request: route, authenticate (core), answer a refusal or pass the
 //! request to the upstream with the identity headers, streaming both ways.
 
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
@@ -132,8 +132,8 @@ fn jti_of(token: Option<&str>) -> String {
 
 pub(super) async fn handle(
     shared: &Shared,
-    mut req: Request<Incoming>,
-    peer: SocketAddr,
+    req: Request<Incoming>,
+    peer: Option<IpAddr>,
 ) -> Response<Body> {
     let path = req.uri().path().to_owned();
     match (req.method(), path.as_str()) {
@@ -186,6 +186,42 @@ pub(super) async fn handle(
         return refusal(&unknown_tenant(tenant_id));
     };
     drop(tenants);
+    // Every answer to an origin the tenant allows carries the CORS grant,
+    // refusals included: a browser hides an answer without it, and the
+    // widget could not see the 401 that tells it to get a fresh token.
+    let cors = req
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .filter(|o| tenant.verifier.cors_grant(o).is_ok())
+        .map(str::to_owned);
+    let rest = rest.to_owned();
+    let mut r = for_tenant(shared, req, peer, &tenant, &rest).await;
+    if cors.is_some()
+        && !r
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+    {
+        add_cors(r.headers_mut(), cors.as_deref());
+    }
+    if cors.is_some() && r.headers().contains_key(header::WWW_AUTHENTICATE) {
+        r.headers_mut().insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("WWW-Authenticate"),
+        );
+    }
+    r
+}
+
+/// A request for a known tenant: credentials, preflight, authentication,
+/// then the upstream.
+async fn for_tenant(
+    shared: &Shared,
+    mut req: Request<Incoming>,
+    peer: Option<IpAddr>,
+    tenant: &super::tenants::Tenant,
+    rest: &str,
+) -> Response<Body> {
     let tenant_id = tenant.source.id.as_str();
     let headers = req
         .headers()
@@ -315,16 +351,18 @@ pub(super) async fn handle(
     if let Ok(v) = HeaderValue::from_str(&config.upstream.authority) {
         out.insert(header::HOST, v);
     }
-    let forwarded_for = match parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(prev) => format!("{prev}, {}", peer.ip()),
-        None => peer.ip().to_string(),
-    };
-    if let Ok(v) = HeaderValue::from_str(&forwarded_for) {
-        out.insert(HeaderName::from_static("x-forwarded-for"), v);
+    if let Some(ip) = peer {
+        let prev = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        let forwarded_for = match prev {
+            Some(prev) => format!("{prev}, {ip}"),
+            None => ip.to_string(),
+        };
+        if let Ok(v) = HeaderValue::from_str(&forwarded_for) {
+            out.insert(HeaderName::from_static("x-forwarded-for"), v);
+        }
     }
 
     if let Some(on_upgrade) = on_upgrade {

@@ -46,6 +46,7 @@ pub fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         .rsplit(':')
         .next()
         .and_then(|p| p.parse().ok())
+        .or_else(|| line.contains("unix:").then_some(0))
         .unwrap_or_else(|| panic!("no port in {line:?}"));
     Server { child, port }
 }
@@ -100,4 +101,49 @@ pub fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub fn json(body: &[u8]) -> serde_json::Value {
     serde_json::from_slice(body)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(body)))
+}
+
+/// A self-signed certificate for 127.0.0.1 (rcgen on aws-lc-rs), written
+/// as `cert.pem` and `key.pem` in `dir`; returns the certificate PEM.
+pub fn self_signed(dir: &std::path::Path) -> String {
+    let c = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let cert = c.cert.pem();
+    std::fs::write(dir.join("cert.pem"), &cert).unwrap();
+    std::fs::write(dir.join("key.pem"), c.signing_key.serialize_pem()).unwrap();
+    cert
+}
+
+/// One HTTPS request to 127.0.0.1 trusting only `cert_pem` (rustls on
+/// aws-lc-rs); returns (status, body).
+pub fn https_get(port: u16, cert_pem: &str, path: &str) -> (u16, Vec<u8>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName};
+    use std::sync::Arc;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(cert_pem.as_bytes()).unwrap())
+        .unwrap();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let name = ServerName::try_from("127.0.0.1").unwrap();
+    let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    let req = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    tls.write_all(req.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = tls.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no response head: {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, raw[split + 4..].to_vec())
 }
