@@ -83,26 +83,29 @@ fn upstream(addr: &str) -> Res<()> {
         );
         let _ = std::io::stdout().flush();
         loop {
-            let Ok((s, _)) = l.accept().await else { continue };
+            let Ok((s, _)) = l.accept().await else {
+                continue;
+            };
             let _ = s.set_nodelay(true);
             tokio::spawn(async move {
-                let svc = hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| {
-                    let user = req
-                        .headers()
-                        .get("x-chatseal-user")
-                        .and_then(|v| v.to_str().ok())
-                        .unwrap_or("-")
-                        .to_owned();
-                    async move {
-                        let body = format!("{{\"user\":{}}}\n", Value::String(user));
-                        let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
-                        r.headers_mut().insert(
-                            hyper::header::CONTENT_TYPE,
-                            hyper::header::HeaderValue::from_static("application/json"),
-                        );
-                        Ok::<_, std::convert::Infallible>(r)
-                    }
-                });
+                let svc =
+                    hyper::service::service_fn(|req: hyper::Request<hyper::body::Incoming>| {
+                        let user = req
+                            .headers()
+                            .get("x-chatseal-user")
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-")
+                            .to_owned();
+                        async move {
+                            let body = format!("{{\"user\":{}}}\n", Value::String(user));
+                            let mut r = hyper::Response::new(Full::new(Bytes::from(body)));
+                            r.headers_mut().insert(
+                                hyper::header::CONTENT_TYPE,
+                                hyper::header::HeaderValue::from_static("application/json"),
+                            );
+                            Ok::<_, std::convert::Infallible>(r)
+                        }
+                    });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(hyper_util::rt::TokioIo::new(s), svc)
                     .await;
@@ -174,7 +177,10 @@ fn fixtures(dir: &Path, n: usize) -> Res<()> {
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().map_err(|_| "a minting thread panicked".to_owned())?)
+            .map(|h| {
+                h.join()
+                    .map_err(|_| "a minting thread panicked".to_owned())?
+            })
             .collect::<Res<Vec<_>>>()
             .map(|v| v.into_iter().flatten().collect())
     })?;
@@ -187,7 +193,10 @@ fn fixtures(dir: &Path, n: usize) -> Res<()> {
 fn tenants(dir: &Path, m: usize, decrypt: bool) -> Res<()> {
     let (client, platform) = keyrings(dir)?;
     let enc = platform.encryption_key().map_err(|e| e.to_string())?;
-    let out = dir.join(format!("tenants-{m}{}", if decrypt { "" } else { "-plain" }));
+    let out = dir.join(format!(
+        "tenants-{m}{}",
+        if decrypt { "" } else { "-plain" }
+    ));
     std::fs::create_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
     for i in 0..m {
         let id = format!("t{i}");
@@ -259,12 +268,16 @@ fn verify_rate(dir: &Path, secs: f64) -> Res<()> {
         .trim()
         .to_owned();
     // Checked before timing: the tokens verify, the sso_token decrypts.
-    let id = verifier.verify(&tokens[0], None).map_err(|e| e.to_string())?;
+    let id = verifier
+        .verify(&tokens[0], None)
+        .map_err(|e| e.to_string())?;
     if id.sso_token().is_none() {
         return Err("the token carries no sso_token".into());
     }
     let verify = |i: usize| {
-        let id = verifier.verify(&tokens[i % tokens.len()], None).expect("verify");
+        let id = verifier
+            .verify(&tokens[i % tokens.len()], None)
+            .expect("verify");
         std::hint::black_box(id.sso_token().map(|s| s.expose_secret().len()));
     };
     for threads in [1, 2] {
@@ -272,7 +285,9 @@ fn verify_rate(dir: &Path, secs: f64) -> Res<()> {
         println!("RESULT verify-decrypt-{threads}t {wall:.0} {cpu:.0}");
     }
     let cache = VerifiedCache::new(10_000, 64 << 20);
-    verifier.verify_cached(&cache, &one, None).map_err(|e| e.to_string())?;
+    verifier
+        .verify_cached(&cache, &one, None)
+        .map_err(|e| e.to_string())?;
     let hit = |_: usize| {
         let id = verifier.verify_cached(&cache, &one, None).expect("cached");
         std::hint::black_box(id.user_id().len());
