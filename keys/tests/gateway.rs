@@ -776,7 +776,11 @@ fn the_example_configuration_starts_and_serves_its_tenants() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/gateway");
     std::fs::create_dir(tmp.path().join("tenants")).unwrap();
     for f in ["acme.json", "tenants/globex.json"] {
-        std::fs::copy(fixture.join(f), tmp.path().join(f)).unwrap();
+        // The key sets at a port nothing listens on.
+        let doc = std::fs::read_to_string(fixture.join(f))
+            .unwrap()
+            .replace("127.0.0.1:8700", "127.0.0.1:9");
+        std::fs::write(tmp.path().join(f), doc).unwrap();
     }
     let config = std::fs::read_to_string(fixture.join("gateway.toml"))
         .unwrap()
@@ -789,8 +793,12 @@ fn the_example_configuration_starts_and_serves_its_tenants() {
         "--config",
         tmp.path().join("gateway.toml").to_str().unwrap(),
     ]);
+    // Both documents loaded, but their key sets cannot be fetched: not
+    // ready, and saying why.
     let (s, _, v) = get(g.port, "/readyz", &[]);
-    assert_eq!((s, v["tenants"].as_u64()), (200, Some(2)), "{v}");
+    assert_eq!((s, v["tenants"].as_u64()), (503, Some(2)), "{v}");
+    assert_eq!(v["keys_pending"], json!(["acme", "globex"]));
+    assert_eq!(v["failed"], json!([]));
     refused(get(g.port, "/t/acme/chat", &[]), 401, "no_credentials", "");
     // globex is `security: anonymous`: no credentials pass (to an upstream
     // that is down here), a bad token is still refused.

@@ -62,6 +62,32 @@ mod with_remote {
     }
 
     #[test]
+    fn load_keys_fetches_remote_sets_and_reports_failures() {
+        // Nothing listens on port 9: the fetch fails at once.
+        let doc = base(json!({"jwksUri": "http://127.0.0.1:9/keys",
+            "requireHttpsMetadata": false}));
+        let t = TenantVerifier::new(&TenantConfig::from_json(&doc).unwrap(), &[]).unwrap();
+        assert_eq!(t.jwks_fetches(), 0);
+        assert_eq!(
+            t.load_keys().unwrap_err().kind(),
+            ErrorKind::JwksUnavailable
+        );
+        assert!(t.jwks_fetches() >= 1);
+        // Inline keys are always loaded.
+        let idp = ClientSigningKey::generate(Algorithm::ES256).unwrap();
+        let jwks: Value =
+            serde_json::from_str(&ClientVerifyingKey::to_jwks([idp.verifying_key()]).to_json())
+                .unwrap();
+        let doc = json!({"tenantId": "t2", "providers": {"p": {"issuer": "https://i",
+            "expectedAudience": "chat", "acceptedAlgorithms": ["ES256"], "jwks": jwks}}});
+        let t =
+            TenantVerifier::new(&TenantConfig::from_json(&doc.to_string()).unwrap(), &[]).unwrap();
+        assert!(!t.has_remote_keys());
+        t.load_keys().unwrap();
+        assert_eq!(t.jwks_fetches(), 0);
+    }
+
+    #[test]
     fn defaults() {
         let c = TenantConfig::from_json(&base(json!({}))).unwrap();
         let p = &c.providers()[0];

@@ -378,6 +378,52 @@ impl TenantVerifier {
         self.verify_at(token, participant_id, SystemTime::now())
     }
 
+    /// Fetches every remote key set of the tenant's providers now (each
+    /// [`RemoteJwks::keys`], so a cached set is not fetched again), so that
+    /// a service can say it is ready before the first token arrives. Inline
+    /// keys need nothing. The first failure is returned
+    /// ([`ErrorKind::JwksUnavailable`]).
+    pub fn load_keys(&self) -> Result<()> {
+        for p in &self.providers {
+            #[cfg(feature = "remote-jwks")]
+            if let Keys::Remote { jwks, .. } = &p.keys {
+                jwks.keys()?;
+            }
+            #[cfg(not(feature = "remote-jwks"))]
+            let _ = p;
+        }
+        Ok(())
+    }
+
+    /// Whether a provider of the tenant takes its keys from a remote key
+    /// set (`jwksUri` or `authority`), which [`TenantVerifier::load_keys`]
+    /// fetches.
+    pub fn has_remote_keys(&self) -> bool {
+        #[cfg(feature = "remote-jwks")]
+        return self
+            .providers
+            .iter()
+            .any(|p| matches!(p.keys, Keys::Remote { .. }));
+        #[cfg(not(feature = "remote-jwks"))]
+        false
+    }
+
+    /// How many HTTP fetches of remote key sets this tenant's providers
+    /// attempted so far (for metrics).
+    pub fn jwks_fetches(&self) -> u64 {
+        #[cfg(feature = "remote-jwks")]
+        return self
+            .providers
+            .iter()
+            .map(|p| match &p.keys {
+                Keys::Remote { jwks, .. } => jwks.fetch_count(),
+                Keys::Static(_) => 0,
+            })
+            .sum();
+        #[cfg(not(feature = "remote-jwks"))]
+        0
+    }
+
     /// Verifies a request that carries only a token: its `Origin` first
     /// ([`TenantVerifier::check_origin`], `origin_not_allowed`), then the
     /// token ([`TenantVerifier::verify`], with the participant id check). The

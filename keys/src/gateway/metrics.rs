@@ -50,7 +50,13 @@ impl Metrics {
             .fetch_add(d.as_nanos().min(u64::MAX as u128) as u64, Ordering::Relaxed);
     }
 
-    pub(super) fn render(&self, cache: (u64, u64), cache_entries: usize, tenants: usize) -> String {
+    pub(super) fn render(
+        &self,
+        cache: (u64, u64),
+        cache_entries: usize,
+        tenants: usize,
+        jwks_fetches: u64,
+    ) -> String {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         let mut out = String::new();
         out.push_str(
@@ -107,6 +113,12 @@ impl Metrics {
                 cache_entries as u64,
             ),
             ("tenants", "Tenants loaded.", "gauge", tenants as u64),
+            (
+                "jwks_fetches",
+                "Remote key set fetches by the tenants now loaded (a reloaded tenant starts again).",
+                "gauge",
+                jwks_fetches,
+            ),
             (
                 "reloads_total",
                 "Tenant documents or keyrings reloaded.",

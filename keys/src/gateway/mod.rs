@@ -90,6 +90,7 @@ pub(crate) fn gateway(a: GatewayArgs) -> CliResult {
     let tls = load_tls(&config)?;
     let sources = tenants::sources(&config)?;
     let (first, _, _) = tenants::refresh(&Tenants::default(), &sources, true);
+
     // A [[tenant]] that does not load is a configuration error at start;
     // tenants_dir documents that do not load are logged and left out.
     for t in &config.tenants {
@@ -138,6 +139,16 @@ async fn run(shared: Arc<Shared>) -> CliResult {
             ),
         ],
     );
+    // Remote key sets are fetched at once, off the request threads; one that
+    // cannot be had leaves the gateway not ready (/readyz 503) and is tried
+    // again on every poll (within the key set's own retry cooldown), not a
+    // reason to refuse to start.
+    let s = shared.clone();
+    tokio::task::spawn_blocking(move || {
+        for t in s.tenants.load().by_id.values() {
+            t.load_keys();
+        }
+    });
     tokio::spawn(watch(shared.clone()));
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections));
     // Shutdown: `stop` tells every connection to finish its request and
@@ -333,6 +344,9 @@ fn refresh_tenants(shared: &Shared, force: bool) {
         .metrics
         .reload_failures
         .fetch_add(failures, Ordering::Relaxed);
+    for t in next.by_id.values() {
+        t.load_keys();
+    }
     if changed {
         shared.metrics.reloads.fetch_add(1, Ordering::Relaxed);
         shared.tenants.store(Arc::new(next));

@@ -141,24 +141,42 @@ pub(super) async fn handle(
             return json_response(StatusCode::OK, &json!({"status": "ok"}));
         }
         (&Method::GET, "/readyz") => {
+            // Ready: every tenant document loaded, and every tenant's remote
+            // key sets fetched once.
             let t = shared.tenants.load();
             let mut failed: Vec<&str> = t.failed.keys().map(String::as_str).collect();
             failed.sort_unstable();
-            let status = if failed.is_empty() {
+            let mut keys_pending: Vec<&str> = t
+                .by_id
+                .values()
+                .filter(|x| !x.keys_loaded.load(std::sync::atomic::Ordering::Acquire))
+                .map(|x| x.source.id.as_str())
+                .collect();
+            keys_pending.sort_unstable();
+            let ready = failed.is_empty() && keys_pending.is_empty();
+            let status = if ready {
                 StatusCode::OK
             } else {
                 StatusCode::SERVICE_UNAVAILABLE
             };
             return json_response(
                 status,
-                &json!({"ready": failed.is_empty(), "tenants": t.by_id.len(), "failed": failed}),
+                &json!({"ready": ready, "tenants": t.by_id.len(), "failed": failed,
+                    "keys_pending": keys_pending}),
             );
         }
         (&Method::GET, "/metrics") => {
+            let tenants = shared.tenants.load();
+            let jwks_fetches = tenants
+                .by_id
+                .values()
+                .map(|t| t.verifier.jwks_fetches())
+                .sum();
             let text = shared.metrics.render(
                 shared.cache.stats(),
                 shared.cache.len(),
-                shared.tenants.load().by_id.len(),
+                tenants.by_id.len(),
+                jwks_fetches,
             );
             let mut r = Response::new(full(text));
             r.headers_mut().insert(

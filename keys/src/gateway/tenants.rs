@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
@@ -12,7 +13,7 @@ use chatseal_keys::gateway_config::{valid_tenant_id, GatewayConfig, TenantEntry}
 use chatseal_keys::Keyring;
 
 use crate::error::{usage, CliResult};
-use crate::run::{load_tenant_document, passphrase_from_env, read_file};
+use crate::run::{load_tenant_document, passphrase_from_env, read_file, service_decryption_keys};
 
 /// What identifies a file's version: size and modification time (`None`:
 /// the file is missing).
@@ -67,6 +68,46 @@ pub(super) struct Tenant {
     pub(super) stamps: Vec<Stamp>,
     pub(super) verifier: TenantVerifier,
     pub(super) api_keys: ApiKeySlot,
+    /// Whether every remote key set of the tenant has been fetched once
+    /// (`TenantVerifier::load_keys`); until then the gateway is not ready.
+    pub(super) keys_loaded: AtomicBool,
+    /// Whether the last failure to load the keys was logged.
+    keys_failure_logged: AtomicBool,
+}
+
+impl Tenant {
+    /// Fetches the tenant's remote key sets if not done yet; logs a failure
+    /// once until it succeeds.
+    pub(super) fn load_keys(&self) {
+        if self.keys_loaded.load(Ordering::Acquire) {
+            return;
+        }
+        match self.verifier.load_keys() {
+            Ok(()) => {
+                self.keys_loaded.store(true, Ordering::Release);
+                if self.keys_failure_logged.swap(false, Ordering::AcqRel) {
+                    super::log(
+                        "info",
+                        "tenant_keys_loaded",
+                        &[("tenant", self.source.id.as_str())],
+                    );
+                }
+            }
+            Err(e) => {
+                if !self.keys_failure_logged.swap(true, Ordering::AcqRel) {
+                    super::log(
+                        "warn",
+                        "tenant_keys_unavailable",
+                        &[
+                            ("tenant", self.source.id.as_str()),
+                            ("code", e.code()),
+                            ("message", e.message()),
+                        ],
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// The platform keys of each keyring folder, with the stamp of its
@@ -88,7 +129,9 @@ pub(super) fn decryption_keys(dir: &Path) -> CliResult<Vec<PlatformDecryptionKey
             return Ok(keys.clone());
         }
     }
-    let keys = Keyring::open(dir)?.decryption_keys(passphrase_from_env()?.as_ref())?;
+    // A keyring in a PKCS#11 token opens with CHATSEAL_PKCS11_MODULE and
+    // CHATSEAL_PKCS11_PIN.
+    let keys = service_decryption_keys(&Keyring::open(dir)?, passphrase_from_env()?.as_ref())?;
     memo.insert(dir.to_owned(), (now, keys.clone()));
     Ok(keys)
 }
@@ -132,11 +175,15 @@ pub(super) fn build(source: &Source) -> CliResult<Tenant> {
         }
         None => ApiKeySlot::empty(),
     };
+    // Inline keys need no fetch.
+    let keys_loaded = AtomicBool::new(!verifier.has_remote_keys());
     Ok(Tenant {
         source: source.clone(),
         stamps,
         verifier,
         api_keys,
+        keys_loaded,
+        keys_failure_logged: AtomicBool::new(false),
     })
 }
 

@@ -575,3 +575,20 @@ pub(crate) fn service_signing_key(
     #[cfg(not(feature = "pkcs11"))]
     Ok(ring.signing_key(pass)?)
 }
+
+/// The decryption keys of a platform keyring for a service (the gateway):
+/// a token keyring is opened with the module and PIN from
+/// CHATSEAL_PKCS11_MODULE and CHATSEAL_PKCS11_PIN.
+#[cfg(feature = "services")]
+pub(crate) fn service_decryption_keys(
+    ring: &Keyring,
+    pass: Option<&Passphrase>,
+) -> CliResult<Vec<chatseal::PlatformDecryptionKey>> {
+    #[cfg(feature = "pkcs11")]
+    {
+        let token = keyring_token(ring, &TokenArg::default())?;
+        Ok(ring.decryption_keys_in(token.as_ref(), pass)?)
+    }
+    #[cfg(not(feature = "pkcs11"))]
+    Ok(ring.decryption_keys(pass)?)
+}

@@ -11,6 +11,8 @@ mod tenant;
 mod tokens;
 
 #[cfg(feature = "services")]
+#[cfg(feature = "services")]
+pub(crate) use keyring::service_decryption_keys;
 pub(crate) use keyring::service_signing_key;
 use keyring::*;
 use quickstart::quickstart;
