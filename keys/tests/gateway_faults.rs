@@ -479,33 +479,14 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
         std::thread::sleep(settle);
     };
     let ms = Duration::from_millis;
-    phase(0, ms(600));
+    phase(0, ms(300));
 
-    // 1. The upstream is killed: 502 while it is down, then restarted on
-    // its port: served again.
-    // (Requests sent before the kill and still in flight at it may get a
-    // 502 too; the short settle keeps them out of the baseline's tally.)
-    phase(1, ms(100));
-    upstream.kill();
-    std::thread::sleep(ms(600));
-    upstream.start();
-    phase(2, ms(600));
-
-    // 2. The JWKS endpoint goes down: the keys fetched before keep
-    // verifying new tokens (the cache holds 4, the load cycles through 39).
-    phase(3, ms(0));
-    sidecar.child.kill().unwrap();
-    sidecar.child.wait().unwrap();
-    assert!(TcpStream::connect(("127.0.0.1", jwks_port)).is_err());
-    std::thread::sleep(ms(800));
-    // Back on the same port (a new verifier, as after a document change,
-    // fetches the keys again).
-    sidecar = start_sidecar(&format!("127.0.0.1:{jwks_port}"));
-
-    // 3. Another tenant's JWKS endpoint accepts connections and never
-    // answers (a hung process): that tenant's requests wait for keys (the
-    // fetch's 5 s timeout, then 503), the other tenants' are served
-    // meanwhile. More waiting requests than the runtime has workers.
+    // 1. Another tenant's JWKS endpoint accepts connections and never
+    // answers (a hung process). The gateway began fetching beta's keys at
+    // start (off the request threads), and the fetch hangs until its 5 s
+    // timeout: beta's requests now wait for it (then 503), and the other
+    // tenants' requests must be served meanwhile. More waiting requests
+    // than the runtime has workers. (First, while that fetch still hangs.)
     phase(4, ms(0));
     let served_before = served(&load, 4);
     let waiting: Vec<_> = (0..HUNG_REQUESTS)
@@ -525,16 +506,43 @@ fn gateway_keeps_serving_and_loses_no_accepted_request_under_faults() {
         .collect();
     std::thread::sleep(ms(1500));
     let served_meanwhile = served(&load, 4) - served_before;
+    let waited = Instant::now();
     for w in waiting {
         let (s, b) = w.join().unwrap();
         assert_eq!(s, 503, "{b}");
         assert!(b.contains("jwks_unavailable"), "{b}");
+    }
+    if waited.elapsed() < ms(200) {
+        // beta's fetch had already failed: nothing waited, so this run did
+        // not exercise the hang (a slow start); the rest still holds.
+        eprintln!("note: beta's requests did not wait for its key fetch");
     }
     drop(hung);
     assert!(
         served_meanwhile >= 20,
         "acme was not served while beta's JWKS endpoint hung ({served_meanwhile} answers)"
     );
+
+    // 2. The upstream is killed: 502 while it is down, then restarted on
+    // its port: served again.
+    // (Requests sent before the kill and still in flight at it may get a
+    // 502 too; the short settle keeps them out of the baseline's tally.)
+    phase(1, ms(100));
+    upstream.kill();
+    std::thread::sleep(ms(600));
+    upstream.start();
+    phase(2, ms(600));
+
+    // 3. The JWKS endpoint goes down: the keys fetched before keep
+    // verifying new tokens (the cache holds 4, the load cycles through 39).
+    phase(3, ms(0));
+    sidecar.child.kill().unwrap();
+    sidecar.child.wait().unwrap();
+    assert!(TcpStream::connect(("127.0.0.1", jwks_port)).is_err());
+    std::thread::sleep(ms(800));
+    // Back on the same port (a new verifier, as after a document change,
+    // fetches the keys again).
+    sidecar = start_sidecar(&format!("127.0.0.1:{jwks_port}"));
 
     // 4. The tenant document is replaced mid-load, three times; the last
     // version allows a new origin, which is then served.
