@@ -344,9 +344,6 @@ fn refresh_tenants(shared: &Shared, force: bool) {
         .metrics
         .reload_failures
         .fetch_add(failures, Ordering::Relaxed);
-    for t in next.by_id.values() {
-        t.load_keys();
-    }
     if changed {
         shared.metrics.reloads.fetch_add(1, Ordering::Relaxed);
         shared.tenants.store(Arc::new(next));
@@ -355,6 +352,11 @@ fn refresh_tenants(shared: &Shared, force: bool) {
         shared.cache.clear();
     } else if next.failed != old.failed {
         shared.tenants.store(Arc::new(next));
+    }
+    // Key sets are fetched after the swap, so that one tenant's slow key
+    // endpoint does not hold back another tenant's new document.
+    for t in shared.tenants.load().by_id.values() {
+        t.load_keys();
     }
 }
 
