@@ -151,7 +151,21 @@ echo "pkcs11: rotation in the token; prune --destroy removed the retired key's o
 
 # 4. What the token itself says: every private key chatseal made is
 #    sensitive and never extractable (OpenSC's pkcs11-tool).
-pkcs11-tool --module "$module" --token-label chatseal --login --pin "$(cat "$pin")" \
+#    pkcs11-tool's --token-label matches by prefix (it would pick
+#    chatseal-test or chatseal-crash), so the slot is found by exact label.
+slot=$(pkcs11-tool --module "$module" -L 2>/dev/null | python3 -c '
+import re, sys
+slot = None
+for line in sys.stdin:
+    m = re.match(r"Slot \d+ \((0x[0-9a-f]+)\)", line)
+    if m:
+        slot = m.group(1)
+    elif re.match(r"\s*token label\s*: chatseal\s*$", line):
+        print(slot)
+        break
+')
+[ -n "$slot" ] || { echo "no slot with the token labelled exactly chatseal"; exit 1; }
+pkcs11-tool --module "$module" --slot "$slot" --login --pin "$(cat "$pin")" \
   --list-objects --type privkey >"$tmp/objects.txt" 2>/dev/null
 python3 - "$tmp/objects.txt" <<'PY'
 import sys
