@@ -243,6 +243,24 @@ fn token_errors_are_typed_with_their_exit_codes() {
         "--sub",
         "u",
     ];
+    // --bits for a P-256 key is refused before the token is touched.
+    let p256 = tmp.path().join("p256");
+    let r = h
+        .run(&[
+            "keys",
+            "init",
+            "--dir",
+            s(&p256),
+            "--alg",
+            "ES256",
+            "--bits",
+            "2048",
+            "--pkcs11",
+            TOKEN,
+        ])
+        .code(2);
+    assert!(r.stderr.contains("--bits"), "{}", r.stderr);
+    assert!(!p256.exists());
     // No PIN.
     let r = run_env(&mint_args, &[("CHATSEAL_PKCS11_MODULE", &h.module)]).code(2);
     assert!(r.stderr.contains("--pkcs11-pin-file"), "{}", r.stderr);

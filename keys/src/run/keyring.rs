@@ -480,6 +480,13 @@ pub(super) fn generate_in_token(
     alg: KeyAlg,
     bits: Option<u32>,
 ) -> CliResult<KeyMaterial> {
+    // Checked before the token is touched: nothing is generated for a
+    // command line that is refused.
+    if bits.is_some() && !alg.is_rsa() {
+        return Err(usage(format!(
+            "--bits applies to RSA keys only; {alg} keys in a token are P-256"
+        )));
+    }
     let token = open_token(uri, t)?;
     let size = match bits {
         Some(b) => RsaKeySize::from_bits(b).map_err(chatseal_keys::Error::from)?,
