@@ -112,6 +112,49 @@ token=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["token"]
 chatseal verify --dir "$tmp/host" --iss https://host.example --aud chat --decrypt-dir "$tmp/platform" \
   --pkcs11-pin-file "$pin" --json "$token" >"$tmp/v.json"
 grep -q '"sso_token": "\[redacted\]"' "$tmp/v.json" || { cat "$tmp/v.json"; exit 1; }
+# The gateway opens the same token keyring (module and PIN from the
+# environment) and hands the decrypted sso_token to an upstream on 127.0.0.1.
+chatseal keys export-public --dir "$tmp/host" >"$tmp/host.pub.pem"
+platform_kid=$(chatseal keys list --dir "$tmp/platform" --json | python3 -c 'import json,sys; print([k for k in json.load(sys.stdin)["keys"] if k["state"]=="active"][0]["kid"])')
+python3 - "$tmp/host.pub.pem" "$platform_kid" >"$tmp/acme.json" <<'PY'
+import json, sys
+print(json.dumps({"tenantId": "acme", "providers": {"host": {
+    "issuer": "https://host.example", "expectedAudience": "chat",
+    "acceptedAlgorithms": ["RS256"], "publicKeyPem": open(sys.argv[1]).read(),
+    "decryptionKeys": [sys.argv[2]]}}}))
+PY
+python3 -u -c '
+import http.server, sys
+class Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = (self.headers.get("X-Chatseal-Sso-Token") or "").encode()
+        self.send_response(200); self.send_header("Content-Length", str(len(body)))
+        self.end_headers(); self.wfile.write(body)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), Echo)
+print(s.server_address[1]); s.serve_forever()' >"$tmp/upstream.port" &
+upstream_pid=$!
+gateway_pid=
+trap 'kill $upstream_pid $gateway_pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 50); do [ -s "$tmp/upstream.port" ] && break; sleep 0.1; done
+printf 'listen = "127.0.0.1:0"\nupstream = "http://127.0.0.1:%s"\n[[tenant]]\nid = "acme"\nconfig = "acme.json"\ndecrypt_dir = "platform"\nforward_sso_token = true\n' \
+  "$(head -1 "$tmp/upstream.port")" >"$tmp/gateway.toml"
+CHATSEAL_PKCS11_PIN=$(cat "$pin") "$bin" gateway --config "$tmp/gateway.toml" >"$tmp/gateway.out" 2>"$tmp/gateway.err" &
+gateway_pid=$!
+for _ in $(seq 100); do grep -q listening "$tmp/gateway.out" 2>/dev/null && break; sleep 0.1; done
+gw_port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$tmp/gateway.out" | head -1)
+[ -n "$gw_port" ] || { cat "$tmp/gateway.err"; echo "the gateway did not start"; exit 1; }
+got=$(python3 - "$gw_port" "$token" <<'PY'
+import sys, urllib.request
+req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/t/acme/chat",
+                             headers={"Authorization": "Bearer " + sys.argv[2]})
+print(urllib.request.urlopen(req, timeout=20).read().decode())
+PY
+)
+[ "$got" = from-jwcrypto ] || { echo "the upstream got '$got'"; cat "$tmp/gateway.err"; exit 1; }
+kill "$gateway_pid" "$upstream_pid"
+echo "pkcs11: chatseal gateway decrypts user_payload through the token"
+
 # The same token without the PIN: a usage error that says how to give it.
 set +e
 chatseal verify --dir "$tmp/host" --iss https://host.example --aud chat \
