@@ -350,7 +350,7 @@ fn refresh_tenants(shared: &Shared, force: bool) {
         // Entries of replaced verifiers can no longer be hit (their keys
         // include the verifier's instance); free them at once.
         shared.cache.clear();
-    } else if next.failed != old.failed {
+    } else if next.failed != old.failed || next.rejected != old.rejected {
         shared.tenants.store(Arc::new(next));
     }
     // Key sets are fetched after the swap, so that one tenant's slow key

@@ -251,6 +251,10 @@ pub(super) struct Tenants {
     /// stamps of the files that failed: they are tried again when those
     /// change.
     pub(super) failed: HashMap<String, Vec<Stamp>>,
+    /// Loaded tenants whose changed files did not load (the previous
+    /// version still serves), with the stamps of those files: they are
+    /// tried, and logged, again only when the files change again.
+    pub(super) rejected: HashMap<String, Vec<Stamp>>,
 }
 
 /// The result of bringing `old` in line with `sources`: the new set and
@@ -273,6 +277,11 @@ pub(super) fn refresh(old: &Tenants, sources: &[Source], force: bool) -> (Tenant
             }
             if current.is_none() && old.failed.get(&s.id) == Some(&stamps) {
                 next.failed.insert(s.id.clone(), stamps);
+                continue;
+            }
+            if let Some(t) = current.filter(|_| old.rejected.get(&s.id) == Some(&stamps)) {
+                next.by_id.insert(s.id.clone(), t.clone());
+                next.rejected.insert(s.id.clone(), stamps);
                 continue;
             }
         }
@@ -305,6 +314,7 @@ pub(super) fn refresh(old: &Tenants, sources: &[Source], force: bool) -> (Tenant
                             ],
                         );
                         next.by_id.insert(s.id.clone(), t.clone());
+                        next.rejected.insert(s.id.clone(), stamps);
                     }
                     None => {
                         super::log(
