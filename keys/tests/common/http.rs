@@ -46,9 +46,15 @@ pub fn start_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         .rsplit(':')
         .next()
         .and_then(|p| p.parse().ok())
-        .or_else(|| line.contains("unix:").then_some(0))
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    Server { child, port }
+        .or_else(|| line.contains("unix:").then_some(0));
+    // Built before any assertion, so that the process is stopped (by
+    // `Drop`) even when the line is not what was expected.
+    let server = Server {
+        child,
+        port: port.unwrap_or(0),
+    };
+    assert!(port.is_some(), "no port in {line:?}");
+    server
 }
 
 /// One HTTP/1.1 request; returns (status, headers lower-cased, body).
